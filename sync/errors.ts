@@ -1,0 +1,119 @@
+/**
+ * One error type for the whole engine. `code` is stable and is what the UI, the HTTP API and the
+ * CLI map to words; `message` is a sentence naming the path, port or collection involved.
+ */
+export const ErrorCode = {
+  MongodBinaryMissing: 'MONGOD_BINARY_MISSING',
+  MongodBinaryNotExecutable: 'MONGOD_BINARY_NOT_EXECUTABLE',
+  PortInUse: 'PORT_IN_USE',
+  DataDirLocked: 'DATA_DIR_LOCKED',
+  DataDirNotWritable: 'DATA_DIR_NOT_WRITABLE',
+  ReplSetNameMismatch: 'REPLSET_NAME_MISMATCH',
+  MongodExitedDuringStart: 'MONGOD_EXITED_DURING_START',
+  MongodStartTimeout: 'MONGOD_START_TIMEOUT',
+  MongodNotRunning: 'MONGOD_NOT_RUNNING',
+  InvalidState: 'INVALID_STATE',
+  ConfigInvalid: 'CONFIG_INVALID',
+  ConfigUnreadable: 'CONFIG_UNREADABLE',
+  IdentityStoreInvalid: 'IDENTITY_STORE_INVALID',
+  CentralUnreachable: 'CENTRAL_UNREACHABLE',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class OutpostError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'OutpostError';
+    this.code = code;
+    this.details = options.details;
+  }
+
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isOutpostError(error: unknown, code?: ErrorCode): error is OutpostError {
+  return error instanceof OutpostError && (code === undefined || error.code === code);
+}
+
+/** Wraps anything thrown into an OutpostError without losing the original as `cause`. */
+export function toOutpostError(error: unknown, fallbackCode: ErrorCode = ErrorCode.Internal) {
+  if (error instanceof OutpostError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new OutpostError(fallbackCode, message, { cause: error });
+}
+
+// Server error codes that are transient by nature. The driver labels most of them itself
+// (RetryableWriteError, ResetPool...); this list covers the ones that reach us unlabelled.
+// https://github.com/mongodb/mongo/blob/master/src/mongo/base/error_codes.yml
+const TRANSIENT_SERVER_CODES = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  262, // ExceededTimeLimit
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+  112, // WriteConflict
+  251, // NoSuchTransaction (transaction aborted under us)
+]);
+
+const TRANSIENT_ERROR_NAMES = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+  'MongoNotConnectedError',
+]);
+
+const TRANSIENT_LABELS = [
+  'RetryableWriteError',
+  'TransientTransactionError',
+  'ResumableChangeStreamError',
+  'NetworkError',
+];
+
+/**
+ * The one predicate that decides whether an operation failing with `error` may be retried as is.
+ * Anything not known to be transient is permanent, so a poison input cannot retry forever.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof OutpostError) {
+    return error.code === ErrorCode.CentralUnreachable || error.code === ErrorCode.MongodNotRunning;
+  }
+  if (typeof error !== 'object' || error === null) return false;
+  const candidate = error as {
+    name?: unknown;
+    code?: unknown;
+    hasErrorLabel?: (label: string) => boolean;
+  };
+  if (typeof candidate.name === 'string' && TRANSIENT_ERROR_NAMES.has(candidate.name)) return true;
+  if (typeof candidate.hasErrorLabel === 'function') {
+    const hasLabel = candidate.hasErrorLabel.bind(error);
+    if (TRANSIENT_LABELS.some((label) => hasLabel(label))) return true;
+  }
+  return typeof candidate.code === 'number' && TRANSIENT_SERVER_CODES.has(candidate.code);
+}

@@ -1,0 +1,359 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { MongoServerError, type MongoClient } from 'mongodb';
+import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import { backoffDelay, sleep, type BackoffPolicy } from '../util/backoff.js';
+import { findFreePort, isPortFree } from '../util/ports.js';
+import { assertExecutable } from './binary.js';
+import {
+  acquireDataDirLock,
+  ensureWritableDir,
+  hadUncleanShutdown,
+  isProcessAlive,
+  type AcquiredLock,
+  type LockOwner,
+} from './data-dir-lock.js';
+import { classifyStartExit } from './exit-reason.js';
+import { captureOutput, type OutputCapture } from './output.js';
+import { adminClient, connectWhenUp, ensureReplicaSet, localUri, waitForPrimary } from './replset.js';
+import { assertTransition, type ExitInfo, type MongodState } from './state.js';
+
+export interface MongodSupervisorOptions {
+  /** Path of the mongod binary (see findMongodBinary), or a wrapper that execs it. */
+  binary: string;
+  dbPath: string;
+  /** Port on 127.0.0.1; a free one is chosen on first start when absent, then kept. */
+  port?: number | undefined;
+  replSetName?: string;
+  extraArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** mongod's own log lines are appended here when set. */
+  logFile?: string | undefined;
+  startTimeoutMs?: number;
+  stopTimeoutMs?: number;
+  restart?: BackoffPolicy & { stableAfterMs?: number };
+}
+
+export interface RunningMongod {
+  pid: number;
+  port: number;
+  /** Connection string for applications (the POS software), replica-set aware. */
+  uri: string;
+}
+
+export interface MongodHealth {
+  state: MongodState['name'];
+  ok: boolean;
+  pid?: number;
+  port?: number;
+  uptimeMs?: number;
+  pingMs?: number;
+  restarts: number;
+  recoveredUncleanShutdown: boolean;
+  lastExit?: ExitInfo;
+  error?: { code: string; message: string };
+}
+
+// Permanent start failures: restarting cannot fix them, the operator must.
+const PERMANENT = new Set<string>([
+  ErrorCode.MongodBinaryMissing,
+  ErrorCode.MongodBinaryNotExecutable,
+  ErrorCode.DataDirNotWritable,
+  ErrorCode.DataDirLocked,
+  ErrorCode.ReplSetNameMismatch,
+]);
+
+/**
+ * Runs the site's mongod as a single-node replica set on 127.0.0.1, restarts it when it dies and
+ * stops it cleanly. An explicit state machine (state.ts); every transition is logged.
+ */
+export class MongodSupervisor {
+  private current: MongodState = { name: 'stopped' };
+  private readonly listeners = new Set<(state: MongodState) => void>();
+  private readonly logger: Logger;
+  private readonly replSetName: string;
+  private readonly ownerToken = randomUUID();
+  private port: number | undefined;
+  private child: ChildProcess | undefined;
+  private output: OutputCapture | undefined;
+  private client: MongoClient | undefined;
+  private lock: AcquiredLock | undefined;
+  private startInFlight: Promise<RunningMongod> | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopRequested = false;
+  private restarts = 0;
+  private recoveredUnclean = false;
+  private lastExit: ExitInfo | undefined;
+  private runningSince = 0;
+
+  constructor(private readonly options: MongodSupervisorOptions) {
+    this.logger = (options.logger ?? silentLogger()).child({ component: 'mongod' });
+    this.replSetName = options.replSetName ?? 'outpost';
+    this.port = options.port;
+  }
+
+  get state(): MongodState {
+    return this.current;
+  }
+
+  get running(): RunningMongod | undefined {
+    const state = this.current;
+    return state.name === 'running' ? { pid: state.pid, port: state.port, uri: state.uri } : undefined;
+  }
+
+  onStateChange(listener: (state: MongodState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Starts mongod, or returns the running one; concurrent calls share one start. */
+  start(): Promise<RunningMongod> {
+    const running = this.running;
+    if (running) return Promise.resolve(running);
+    this.stopRequested = false;
+    this.startInFlight ??= this.launch(0).finally(() => (this.startInFlight = undefined));
+    return this.startInFlight;
+  }
+
+  /** Resolves once mongod is running again (after a crash and restart), or rejects on timeout. */
+  waitUntilRunning(timeoutMs = 60_000): Promise<RunningMongod> {
+    const running = this.running;
+    if (running) return Promise.resolve(running);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new OutpostError(ErrorCode.MongodNotRunning, `mongod did not come back within ${timeoutMs} ms.`));
+      }, timeoutMs);
+      const unsubscribe = this.onStateChange(() => {
+        const now = this.running;
+        if (now) {
+          clearTimeout(timer);
+          unsubscribe();
+          resolve(now);
+        }
+      });
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopRequested = true;
+    clearTimeout(this.restartTimer);
+    await this.startInFlight?.catch(() => undefined);
+    const name = this.current.name;
+    if (name === 'stopped') return;
+    if (name !== 'stopping') this.transition({ name: 'stopping' });
+    await this.shutdownChild();
+    await this.lock?.release();
+    this.lock = undefined;
+    this.transition({ name: 'stopped' });
+  }
+
+  async health(): Promise<MongodHealth> {
+    const state = this.current;
+    const base: MongodHealth = {
+      state: state.name,
+      ok: false,
+      restarts: this.restarts,
+      recoveredUncleanShutdown: this.recoveredUnclean,
+      ...(this.lastExit ? { lastExit: this.lastExit } : {}),
+      ...(state.name === 'failed' ? { error: { code: state.error.code, message: state.error.message } } : {}),
+    };
+    if (state.name !== 'running' || !this.client) return base;
+    const started = performance.now();
+    try {
+      await this.client.db('admin').command({ ping: 1 }, { timeoutMS: 2_000 });
+      return {
+        ...base,
+        ok: true,
+        pid: state.pid,
+        port: state.port,
+        uptimeMs: Date.now() - this.runningSince,
+        pingMs: Math.round((performance.now() - started) * 10) / 10,
+      };
+    } catch (error) {
+      return { ...base, pid: state.pid, port: state.port, error: toOutpostError(error).toPayload() };
+    }
+  }
+
+  private transition(next: MongodState): void {
+    const from = this.current.name;
+    assertTransition(from, next.name);
+    this.current = next;
+    const attributes = next.name === 'failed' ? { code: next.error.code, reason: next.error.message } : {};
+    this.logger.info({ event: 'mongod.state-changed', from, to: next.name, ...attributes });
+    for (const listener of this.listeners) listener(next);
+  }
+
+  private async launch(attempt: number): Promise<RunningMongod> {
+    this.transition({ name: 'starting', attempt });
+    try {
+      const running = await this.spawnAndWait();
+      this.transition({ name: 'running', ...running, since: new Date().toISOString() });
+      this.runningSince = Date.now();
+      return running;
+    } catch (error) {
+      const failure = toOutpostError(error);
+      await this.killChild();
+      await this.closeClient();
+      if (attempt > 0 && !this.stopRequested && !PERMANENT.has(failure.code)) {
+        this.scheduleRestart(attempt, this.lastExit);
+      } else {
+        await this.lock?.release();
+        this.lock = undefined;
+        this.transition({ name: 'failed', error: failure });
+      }
+      throw failure;
+    }
+  }
+
+  private async spawnAndWait(): Promise<RunningMongod> {
+    const { binary, dbPath } = this.options;
+    const startTimeoutMs = this.options.startTimeoutMs ?? 90_000;
+    await assertExecutable(binary);
+    await ensureWritableDir(dbPath);
+    if (!this.lock) {
+      const owner: LockOwner = { supervisorPid: process.pid, token: this.ownerToken, hostname: os.hostname() };
+      this.lock = await acquireDataDirLock(dbPath, owner);
+      await this.stopOrphan(this.lock.staleOwner);
+    }
+    const port = (this.port ??= await findFreePort());
+    if (!(await isPortFree(port))) {
+      throw classifyStartExit({ dbPath, port, code: 48, signal: null, lastLines: [] });
+    }
+    const unclean = await hadUncleanShutdown(dbPath);
+    const args = ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'];
+    args.push('--replSet', this.replSetName, ...(this.options.extraArgs ?? []));
+    const child = spawn(binary, args, {
+      env: this.options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    this.child = child;
+    this.output = captureOutput(child, this.options.logFile);
+    const exited = new AbortController();
+    child.once('error', () => exited.abort());
+    child.once('exit', (code, signal) => {
+      this.lastExit = {
+        code,
+        signal,
+        at: new Date().toISOString(),
+        lastLines: this.output?.lastLines() ?? [],
+      };
+      exited.abort();
+      this.onChildExit(child);
+    });
+    const exitError = () =>
+      classifyStartExit({
+        dbPath,
+        port,
+        code: this.lastExit?.code ?? null,
+        signal: this.lastExit?.signal ?? null,
+        lastLines: this.lastExit?.lastLines ?? [],
+      });
+    const deadline = Date.now() + startTimeoutMs;
+    const client = await connectWhenUp(port, deadline, exited.signal);
+    if (!client) throw exitError();
+    this.client = client;
+    const outcome = await ensureReplicaSet(client, this.replSetName, port, dbPath);
+    await waitForPrimary(client, deadline, exited.signal);
+    if (exited.signal.aborted || child.pid === undefined) throw exitError();
+    await this.lock.update({ port, mongodPid: child.pid });
+    this.logger.info({ event: 'mongod.ready', port, pid: child.pid, replSet: outcome, dbPath });
+    if (unclean) {
+      this.recoveredUnclean = true;
+      this.logger.warn({ event: 'mongod.unclean-shutdown-recovered', dbPath });
+    }
+    return { pid: child.pid, port, uri: localUri(port, this.replSetName) };
+  }
+
+  private onChildExit(child: ChildProcess): void {
+    if (child !== this.child) return;
+    this.child = undefined;
+    if (this.current.name !== 'running' || this.stopRequested) return;
+    this.logger.error({ event: 'mongod.exited-unexpectedly', ...this.lastExit });
+    void this.closeClient();
+    const stable = Date.now() - this.runningSince > (this.options.restart?.stableAfterMs ?? 60_000);
+    this.scheduleRestart(stable ? 0 : this.restarts, this.lastExit);
+  }
+
+  private scheduleRestart(attempt: number, lastExit: ExitInfo | undefined): void {
+    const policy = this.options.restart ?? { initialMs: 500, maxMs: 30_000 };
+    const delayMs = backoffDelay(policy, attempt);
+    this.restarts++;
+    const exit = lastExit ?? { code: null, signal: null, at: new Date().toISOString(), lastLines: [] };
+    this.transition({ name: 'restarting', attempt: attempt + 1, delayMs, lastExit: exit });
+    this.restartTimer = setTimeout(() => {
+      if (this.stopRequested) return;
+      this.startInFlight = this.launch(attempt + 1).finally(() => (this.startInFlight = undefined));
+      this.startInFlight.catch((error: unknown) =>
+        this.logger.warn({ event: 'mongod.restart-failed', attempt: attempt + 1, error }),
+      );
+    }, delayMs);
+  }
+
+  /** Clean stop: the shutdown command, then a wait, then kill only after the timeout. */
+  private async shutdownChild(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && this.client) {
+      try {
+        await this.client.db('admin').command({ shutdown: 1 });
+      } catch (error) {
+        // The command closes the connection as it succeeds; a server error means it refused.
+        if (error instanceof MongoServerError) {
+          await this.client.db('admin').command({ shutdown: 1, force: true }).catch(() => undefined);
+        }
+      }
+    }
+    await this.closeClient();
+    if (child && !(await waitForExit(child, this.options.stopTimeoutMs ?? 30_000))) {
+      this.logger.warn({ event: 'mongod.kill-after-timeout', pid: child.pid });
+      await this.killChild();
+    }
+  }
+
+  private async killChild(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await waitForExit(child, 10_000);
+  }
+
+  private async closeClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    await client?.close(true).catch((error: unknown) => this.logger.debug({ event: 'mongod.client-close-failed', error }));
+  }
+
+  /** A mongod left running by an Outpost that died: stop it before starting our own. */
+  private async stopOrphan(owner: LockOwner | undefined): Promise<void> {
+    if (!owner?.mongodPid || owner.hostname !== os.hostname() || !isProcessAlive(owner.mongodPid)) return;
+    this.logger.warn({ event: 'mongod.orphan-found', pid: owner.mongodPid, port: owner.port });
+    if (owner.port) {
+      const client = adminClient(owner.port);
+      await client.db('admin').command({ shutdown: 1, force: true }).catch(() => undefined);
+      await client.close(true).catch(() => undefined);
+    }
+    for (let waited = 0; waited < 15_000 && isProcessAlive(owner.mongodPid); waited += 200) await sleep(200);
+    if (isProcessAlive(owner.mongodPid)) process.kill(owner.mongodPid, 'SIGKILL');
+  }
+}
+
+function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export function createMongodSupervisor(options: MongodSupervisorOptions): MongodSupervisor {
+  return new MongodSupervisor(options);
+}
+
+

@@ -1,0 +1,207 @@
+import { spawn } from 'node:child_process';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { MongoClient } from 'mongodb';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { isOutpostError, type OutpostError } from '../../sync/errors.js';
+import { isProcessAlive, LOCK_FILE } from '../../sync/mongod/data-dir-lock.js';
+import { createMongodSupervisor, type MongodSupervisor, type MongodSupervisorOptions } from '../../sync/mongod/index.js';
+import type { MongodState } from '../../sync/mongod/state.js';
+import { findFreePort } from '../../sync/util/ports.js';
+import { testDir } from '../harness/mongods.js';
+import { recordPid } from '../harness/processes.js';
+
+const binary = inject('mongo').binary;
+const live: MongodSupervisor[] = [];
+
+function supervisor(options: Partial<MongodSupervisorOptions> & { dbPath: string }) {
+  const created = createMongodSupervisor({ binary, replSetName: 'site', ...options });
+  created.onStateChange((state) => state.name === 'running' && recordPid(state.pid));
+  live.push(created);
+  return created;
+}
+
+async function expectStartError(target: MongodSupervisor, code: string): Promise<OutpostError> {
+  const error = await target.start().then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isOutpostError(error), `expected OutpostError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as OutpostError).code).toBe(code);
+  expect(target.state.name).toBe('failed');
+  return error as OutpostError;
+}
+
+async function withClient<T>(uri: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
+afterEach(async () => {
+  await Promise.allSettled(live.splice(0).map((s) => s.stop()));
+});
+
+describe('mongod supervisor on a real mongod', () => {
+  it('starts a single-node replica set on loopback, restarts it after kill -9 with data intact, and stops cleanly', async () => {
+    const dbPath = await testDir('sup-life');
+    const target = supervisor({ dbPath, restart: { initialMs: 100, maxMs: 1_000 } });
+    const states: MongodState['name'][] = [];
+    target.onStateChange((state) => states.push(state.name));
+
+    const first = await target.start();
+    expect(first.uri).toBe(`mongodb://127.0.0.1:${first.port}/?replicaSet=site`);
+    const hello = await withClient(first.uri, async (client) => {
+      await client.db('shop').collection('sales').insertOne({ _id: 1 as never, total: 12.5 }, { writeConcern: { w: 'majority', j: true } });
+      return client.db('admin').command({ hello: 1 });
+    });
+    expect(hello['isWritablePrimary']).toBe(true);
+    expect(hello['setName']).toBe('site');
+    expect((await target.health()).ok).toBe(true);
+
+    const noticed = new Promise<void>((resolve) => {
+      const off = target.onStateChange((state) => state.name === 'restarting' && (off(), resolve()));
+    });
+    process.kill(first.pid, 'SIGKILL');
+    await noticed;
+    const second = await target.waitUntilRunning(120_000);
+    expect(second.pid).not.toBe(first.pid);
+    expect(second.port).toBe(first.port);
+    expect(states).toEqual(['starting', 'running', 'restarting', 'starting', 'running']);
+    const health = await target.health();
+    expect(health).toMatchObject({ ok: true, restarts: 1, recoveredUncleanShutdown: true });
+    expect(health.lastExit?.signal).toBe('SIGKILL');
+    const kept = await withClient(second.uri, (client) => client.db('shop').collection('sales').findOne({ _id: 1 as never }));
+    expect(kept).toMatchObject({ total: 12.5 });
+
+    await target.stop();
+    expect(target.state.name).toBe('stopped');
+    expect(isProcessAlive(second.pid)).toBe(false);
+    // A clean shutdown empties mongod.lock; our own lock file is released.
+    expect((await stat(path.join(dbPath, 'mongod.lock'))).size).toBe(0);
+    await expect(stat(path.join(dbPath, LOCK_FILE))).rejects.toThrow();
+
+    // Start again on the same directory: the replica set is reused, the data is there.
+    const again = supervisor({ dbPath, port: second.port });
+    const third = await again.start();
+    const count = await withClient(third.uri, (client) => client.db('shop').collection('sales').countDocuments());
+    expect(count).toBe(1);
+    expect((await again.health()).recoveredUncleanShutdown).toBe(false);
+  });
+
+  it('moves the replica-set member when the port changes between runs', async () => {
+    const dbPath = await testDir('sup-port');
+    const first = supervisor({ dbPath });
+    await first.start();
+    await first.stop();
+    const port = await findFreePort();
+    const moved = supervisor({ dbPath, port });
+    const running = await moved.start();
+    expect(running.port).toBe(port);
+    const hello = await withClient(running.uri, (client) => client.db('admin').command({ hello: 1 }));
+    expect(hello['isWritablePrimary']).toBe(true);
+  });
+
+  it('reports a missing binary, naming the path', async () => {
+    const dbPath = await testDir('sup-missing');
+    const error = await expectStartError(supervisor({ dbPath, binary: '/nonexistent/mongod' }), 'MONGOD_BINARY_MISSING');
+    expect(error.message).toContain('/nonexistent/mongod');
+  });
+
+  it('reports a binary that is not executable, naming the path', async () => {
+    const dbPath = await testDir('sup-noexec');
+    const fake = path.join(dbPath, '..', `not-executable-${process.pid}`);
+    await writeFile(fake, '#!/bin/sh\n', { mode: 0o644 });
+    const error = await expectStartError(supervisor({ dbPath: path.join(dbPath, 'db'), binary: fake }), 'MONGOD_BINARY_NOT_EXECUTABLE');
+    expect(error.message).toContain(fake);
+  });
+
+  it('reports a port in use, naming the port', async () => {
+    const dbPath = await testDir('sup-port-used');
+    const blocker = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as net.AddressInfo).port)),
+    );
+    try {
+      const error = await expectStartError(supervisor({ dbPath, port }), 'PORT_IN_USE');
+      expect(error.message).toContain(String(port));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('reports a data directory that is not writable, naming the path', async () => {
+    const base = await testDir('sup-unwritable');
+    const file = path.join(base, 'a-file');
+    await writeFile(file, 'not a directory');
+    const dbPath = path.join(file, 'db');
+    const error = await expectStartError(supervisor({ dbPath }), 'DATA_DIR_NOT_WRITABLE');
+    expect(error.message).toContain(dbPath);
+  });
+
+  it('reports a data directory holding a replica set of another name', async () => {
+    const dbPath = await testDir('sup-rsname');
+    const alpha = supervisor({ dbPath, replSetName: 'alpha' });
+    await alpha.start();
+    await alpha.stop();
+    const error = await expectStartError(supervisor({ dbPath, replSetName: 'beta' }), 'REPLSET_NAME_MISMATCH');
+    expect(error.message).toContain('"alpha"');
+    expect(error.message).toContain(dbPath);
+  });
+
+  it('reports mongod exiting during start-up with its own last error lines', async () => {
+    const dbPath = await testDir('sup-badarg');
+    const error = await expectStartError(
+      supervisor({ dbPath, extraArgs: ['--setParameter', 'outpostNoSuchParameter=1'] }),
+      'MONGOD_EXITED_DURING_START',
+    );
+    const lastLines = (error.details?.['lastLines'] ?? []) as string[];
+    expect(lastLines.join('\n')).toContain('outpostNoSuchParameter');
+    expect(error.message).toContain(dbPath);
+  });
+
+  it('refuses a second supervisor on the same data directory', async () => {
+    const dbPath = await testDir('sup-shared');
+    const owner = supervisor({ dbPath });
+    const running = await owner.start();
+    const error = await expectStartError(supervisor({ dbPath }), 'DATA_DIR_LOCKED');
+    expect(error.message).toContain(dbPath);
+    expect(error.message).toContain(String(running.port));
+    // The owner is untouched.
+    expect((await owner.health()).ok).toBe(true);
+  });
+
+  it('reports a data directory locked by a mongod it did not start', async () => {
+    const dbPath = await testDir('sup-foreign');
+    const port = await findFreePort();
+    const foreign = spawn(binary, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'], { stdio: 'ignore' });
+    if (foreign.pid) recordPid(foreign.pid);
+    try {
+      await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) => client.db('admin').command({ ping: 1 }));
+      const error = await expectStartError(supervisor({ dbPath }), 'DATA_DIR_LOCKED');
+      expect(error.message).toContain(dbPath);
+    } finally {
+      foreign.kill('SIGKILL');
+    }
+  });
+
+  it('stops a mongod orphaned by an Outpost that died, then starts its own', async () => {
+    const dbPath = await testDir('sup-orphan');
+    const port = await findFreePort();
+    const orphan = spawn(binary, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--replSet', 'site'], { stdio: 'ignore' });
+    if (orphan.pid) recordPid(orphan.pid);
+    await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) => client.db('admin').command({ ping: 1 }));
+    // The lock file as a killed Outpost leaves it: a dead supervisor pid, a live mongod.
+    const hostname = (await import('node:os')).hostname();
+    await writeFile(path.join(dbPath, LOCK_FILE), JSON.stringify({ supervisorPid: 2 ** 22 - 7, token: 'x', hostname, port, mongodPid: orphan.pid }));
+    const target = supervisor({ dbPath, port });
+    const running = await target.start();
+    expect(running.pid).not.toBe(orphan.pid);
+    expect(isProcessAlive(orphan.pid!)).toBe(false);
+    expect(JSON.parse(await readFile(path.join(dbPath, LOCK_FILE), 'utf8'))).toMatchObject({ mongodPid: running.pid });
+  });
+});
