@@ -15,7 +15,10 @@ export const ErrorCode = {
   InvalidState: 'INVALID_STATE',
   ConfigInvalid: 'CONFIG_INVALID',
   ConfigUnreadable: 'CONFIG_UNREADABLE',
+  ConfigNotWritable: 'CONFIG_NOT_WRITABLE',
   IdentityStoreInvalid: 'IDENTITY_STORE_INVALID',
+  IdentityStoreNotWritable: 'IDENTITY_STORE_NOT_WRITABLE',
+  MachineIdUnavailable: 'MACHINE_ID_UNAVAILABLE',
   CentralUnreachable: 'CENTRAL_UNREACHABLE',
   Internal: 'INTERNAL',
 } as const;

@@ -16,9 +16,17 @@ export function redactDeep(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactUri(value);
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1));
   if (value instanceof Error) {
-    return { name: value.name, message: redactUri(value.message), code: (value as { code?: unknown }).code };
+    return {
+      name: value.name,
+      message: redactUri(value.message),
+      code: (value as { code?: unknown }).code,
+    };
   }
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype
+  ) {
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       out[key] = SECRET_KEYS.has(key.toLowerCase()) ? '***' : redactDeep(item, depth + 1);

@@ -59,7 +59,11 @@ export function findLastError(lines: readonly string[]): string | undefined {
   for (let i = lines.length - 1; i >= 0; i--) {
     const line = lines[i] ?? '';
     try {
-      const entry = JSON.parse(line) as { s?: string; msg?: string; attr?: Record<string, unknown> };
+      const entry = JSON.parse(line) as {
+        s?: string;
+        msg?: string;
+        attr?: Record<string, unknown>;
+      };
       if (entry.s === 'E' || entry.s === 'F') {
         const detail = entry.attr?.['error'] ?? entry.attr?.['reason'] ?? '';
         return `${entry.msg ?? ''}${detail ? ` (${typeof detail === 'string' ? detail : JSON.stringify(detail)})` : ''}`;

@@ -40,10 +40,14 @@ export async function connectWhenUp(
     }
   }
   if (signal.aborted) return undefined;
-  throw new OutpostError(ErrorCode.MongodStartTimeout, `mongod on port ${port} did not answer within the start timeout.`, {
-    cause: lastError,
-    details: { port },
-  });
+  throw new OutpostError(
+    ErrorCode.MongodStartTimeout,
+    `mongod on port ${port} did not answer within the start timeout.`,
+    {
+      cause: lastError,
+      details: { port },
+    },
+  );
 }
 
 export type ReplSetOutcome = 'initiated' | 'reused' | 'reconfigured';

@@ -4,7 +4,16 @@ import { assertTransition, canTransition } from './state.js';
 
 describe('mongod state machine', () => {
   it('allows the life cycle start, crash, restart, stop', () => {
-    const path = ['stopped', 'starting', 'running', 'restarting', 'starting', 'running', 'stopping', 'stopped'] as const;
+    const path = [
+      'stopped',
+      'starting',
+      'running',
+      'restarting',
+      'starting',
+      'running',
+      'stopping',
+      'stopped',
+    ] as const;
     for (let i = 1; i < path.length; i++) expect(canTransition(path[i - 1]!, path[i]!)).toBe(true);
   });
 

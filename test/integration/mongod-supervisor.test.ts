@@ -6,7 +6,11 @@ import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { isOutpostError, type OutpostError } from '../../sync/errors.js';
 import { isProcessAlive, LOCK_FILE } from '../../sync/mongod/data-dir-lock.js';
-import { createMongodSupervisor, type MongodSupervisor, type MongodSupervisorOptions } from '../../sync/mongod/index.js';
+import {
+  createMongodSupervisor,
+  type MongodSupervisor,
+  type MongodSupervisorOptions,
+} from '../../sync/mongod/index.js';
 import type { MongodState } from '../../sync/mongod/state.js';
 import { findFreePort } from '../../sync/util/ports.js';
 import { testDir } from '../harness/mongods.js';
@@ -56,7 +60,10 @@ describe('mongod supervisor on a real mongod', () => {
     const first = await target.start();
     expect(first.uri).toBe(`mongodb://127.0.0.1:${first.port}/?replicaSet=site`);
     const hello = await withClient(first.uri, async (client) => {
-      await client.db('shop').collection('sales').insertOne({ _id: 1 as never, total: 12.5 }, { writeConcern: { w: 'majority', j: true } });
+      await client
+        .db('shop')
+        .collection('sales')
+        .insertOne({ _id: 1 as never, total: 12.5 }, { writeConcern: { w: 'majority', j: true } });
       return client.db('admin').command({ hello: 1 });
     });
     expect(hello['isWritablePrimary']).toBe(true);
@@ -64,7 +71,9 @@ describe('mongod supervisor on a real mongod', () => {
     expect((await target.health()).ok).toBe(true);
 
     const noticed = new Promise<void>((resolve) => {
-      const off = target.onStateChange((state) => state.name === 'restarting' && (off(), resolve()));
+      const off = target.onStateChange(
+        (state) => state.name === 'restarting' && (off(), resolve()),
+      );
     });
     process.kill(first.pid, 'SIGKILL');
     await noticed;
@@ -75,7 +84,12 @@ describe('mongod supervisor on a real mongod', () => {
     const health = await target.health();
     expect(health).toMatchObject({ ok: true, restarts: 1, recoveredUncleanShutdown: true });
     expect(health.lastExit?.signal).toBe('SIGKILL');
-    const kept = await withClient(second.uri, (client) => client.db('shop').collection('sales').findOne({ _id: 1 as never }));
+    const kept = await withClient(second.uri, (client) =>
+      client
+        .db('shop')
+        .collection('sales')
+        .findOne({ _id: 1 as never }),
+    );
     expect(kept).toMatchObject({ total: 12.5 });
 
     await target.stop();
@@ -88,7 +102,9 @@ describe('mongod supervisor on a real mongod', () => {
     // Start again on the same directory: the replica set is reused, the data is there.
     const again = supervisor({ dbPath, port: second.port });
     const third = await again.start();
-    const count = await withClient(third.uri, (client) => client.db('shop').collection('sales').countDocuments());
+    const count = await withClient(third.uri, (client) =>
+      client.db('shop').collection('sales').countDocuments(),
+    );
     expect(count).toBe(1);
     expect((await again.health()).recoveredUncleanShutdown).toBe(false);
   });
@@ -102,13 +118,18 @@ describe('mongod supervisor on a real mongod', () => {
     const moved = supervisor({ dbPath, port });
     const running = await moved.start();
     expect(running.port).toBe(port);
-    const hello = await withClient(running.uri, (client) => client.db('admin').command({ hello: 1 }));
+    const hello = await withClient(running.uri, (client) =>
+      client.db('admin').command({ hello: 1 }),
+    );
     expect(hello['isWritablePrimary']).toBe(true);
   });
 
   it('reports a missing binary, naming the path', async () => {
     const dbPath = await testDir('sup-missing');
-    const error = await expectStartError(supervisor({ dbPath, binary: '/nonexistent/mongod' }), 'MONGOD_BINARY_MISSING');
+    const error = await expectStartError(
+      supervisor({ dbPath, binary: '/nonexistent/mongod' }),
+      'MONGOD_BINARY_MISSING',
+    );
     expect(error.message).toContain('/nonexistent/mongod');
   });
 
@@ -116,7 +137,10 @@ describe('mongod supervisor on a real mongod', () => {
     const dbPath = await testDir('sup-noexec');
     const fake = path.join(dbPath, '..', `not-executable-${process.pid}`);
     await writeFile(fake, '#!/bin/sh\n', { mode: 0o644 });
-    const error = await expectStartError(supervisor({ dbPath: path.join(dbPath, 'db'), binary: fake }), 'MONGOD_BINARY_NOT_EXECUTABLE');
+    const error = await expectStartError(
+      supervisor({ dbPath: path.join(dbPath, 'db'), binary: fake }),
+      'MONGOD_BINARY_NOT_EXECUTABLE',
+    );
     expect(error.message).toContain(fake);
   });
 
@@ -148,7 +172,10 @@ describe('mongod supervisor on a real mongod', () => {
     const alpha = supervisor({ dbPath, replSetName: 'alpha' });
     await alpha.start();
     await alpha.stop();
-    const error = await expectStartError(supervisor({ dbPath, replSetName: 'beta' }), 'REPLSET_NAME_MISMATCH');
+    const error = await expectStartError(
+      supervisor({ dbPath, replSetName: 'beta' }),
+      'REPLSET_NAME_MISMATCH',
+    );
     expect(error.message).toContain('"alpha"');
     expect(error.message).toContain(dbPath);
   });
@@ -178,10 +205,16 @@ describe('mongod supervisor on a real mongod', () => {
   it('reports a data directory locked by a mongod it did not start', async () => {
     const dbPath = await testDir('sup-foreign');
     const port = await findFreePort();
-    const foreign = spawn(binary, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'], { stdio: 'ignore' });
+    const foreign = spawn(
+      binary,
+      ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'],
+      { stdio: 'ignore' },
+    );
     if (foreign.pid) recordPid(foreign.pid);
     try {
-      await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) => client.db('admin').command({ ping: 1 }));
+      await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) =>
+        client.db('admin').command({ ping: 1 }),
+      );
       const error = await expectStartError(supervisor({ dbPath }), 'DATA_DIR_LOCKED');
       expect(error.message).toContain(dbPath);
     } finally {
@@ -192,16 +225,33 @@ describe('mongod supervisor on a real mongod', () => {
   it('stops a mongod orphaned by an Outpost that died, then starts its own', async () => {
     const dbPath = await testDir('sup-orphan');
     const port = await findFreePort();
-    const orphan = spawn(binary, ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--replSet', 'site'], { stdio: 'ignore' });
+    const orphan = spawn(
+      binary,
+      ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--replSet', 'site'],
+      { stdio: 'ignore' },
+    );
     if (orphan.pid) recordPid(orphan.pid);
-    await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) => client.db('admin').command({ ping: 1 }));
+    await withClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, (client) =>
+      client.db('admin').command({ ping: 1 }),
+    );
     // The lock file as a killed Outpost leaves it: a dead supervisor pid, a live mongod.
     const hostname = (await import('node:os')).hostname();
-    await writeFile(path.join(dbPath, LOCK_FILE), JSON.stringify({ supervisorPid: 2 ** 22 - 7, token: 'x', hostname, port, mongodPid: orphan.pid }));
+    await writeFile(
+      path.join(dbPath, LOCK_FILE),
+      JSON.stringify({
+        supervisorPid: 2 ** 22 - 7,
+        token: 'x',
+        hostname,
+        port,
+        mongodPid: orphan.pid,
+      }),
+    );
     const target = supervisor({ dbPath, port });
     const running = await target.start();
     expect(running.pid).not.toBe(orphan.pid);
     expect(isProcessAlive(orphan.pid!)).toBe(false);
-    expect(JSON.parse(await readFile(path.join(dbPath, LOCK_FILE), 'utf8'))).toMatchObject({ mongodPid: running.pid });
+    expect(JSON.parse(await readFile(path.join(dbPath, LOCK_FILE), 'utf8'))).toMatchObject({
+      mongodPid: running.pid,
+    });
   });
 });

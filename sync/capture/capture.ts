@@ -1,0 +1,221 @@
+import {
+  BSON,
+  type AnyBulkWriteOperation,
+  type ChangeStreamDocument,
+  type ChangeStreamOptions,
+  type Document,
+  type ResumeToken,
+  type Timestamp,
+} from 'mongodb';
+import type { EngineContext } from '../engine/context.js';
+import { contentHash } from '../engine/hash.js';
+import { syncKey, type OutboxDoc } from '../engine/store.js';
+
+type Event = ChangeStreamDocument & {
+  ns?: { db: string; coll?: string };
+  documentKey?: { _id: unknown };
+};
+
+/**
+ * Local change stream of one database -> coalesced outbox entries. Each batch of events and the
+ * resume token after it are written in one local transaction, so a crash loses or repeats nothing.
+ * Capture never reads documents: push reads them when it sends.
+ */
+export class Capture {
+  private seq = 0;
+  private lastSavedToken: string | undefined;
+  private lastSaveAt = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly db: string,
+  ) {}
+
+  private get checkpointId() {
+    return `capture:${this.db}`;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { store, local, tunables } = this.ctx;
+    let checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
+    if (!checkpoint?.token && !checkpoint?.startAt) {
+      // First start: remember where the stream begins before anything else, then enqueue the
+      // documents that already exist (central may lack them). Writes in between are seen twice
+      // at worst, and the outbox coalesces them.
+      const startAt = await operationTime(this.ctx);
+      await store.checkpoints.updateOne(
+        { _id: this.checkpointId },
+        { $set: { startAt, seq: 0 } },
+        { upsert: true },
+      );
+      checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
+    }
+    this.seq = checkpoint?.seq ?? 0;
+    if (!checkpoint?.initialEnqueued) {
+      await this.enqueueUnsynced();
+      await store.checkpoints.updateOne(
+        { _id: this.checkpointId },
+        { $set: { initialEnqueued: true } },
+      );
+    }
+    const options: ChangeStreamOptions = {
+      batchSize: tunables.batchSize,
+      maxAwaitTimeMS: tunables.maxAwaitTimeMs,
+    };
+    if (checkpoint?.token) options.startAfter = checkpoint.token;
+    else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;
+    const stream = local
+      .db(this.db)
+      .watch<Document, Event>([{ $match: this.ctx.rules.captureMatch(this.db) }], options);
+    const close = () => void stream.close().catch(() => undefined);
+    signal.addEventListener('abort', close, { once: true });
+    try {
+      let pending: Event[] = [];
+      while (!signal.aborted) {
+        const event = await stream.tryNext();
+        if (event) {
+          pending.push(event);
+          if (pending.length < tunables.batchSize && stream.bufferedCount() > 0) continue;
+        }
+        if (pending.length > 0) {
+          await this.flush(pending, stream.resumeToken);
+          pending = [];
+        } else if (stream.resumeToken && Date.now() - this.lastSaveAt > tunables.idleTokenSaveMs) {
+          await this.saveIdleToken(stream.resumeToken);
+        }
+      }
+    } catch (error) {
+      if (signal.aborted) return;
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', close);
+      await stream.close().catch(() => undefined);
+    }
+  }
+
+  private async flush(events: Event[], token: ResumeToken): Promise<void> {
+    const { store, local, clock } = this.ctx;
+    const now = new Date(this.ctx.wallClock());
+    const writes: AnyBulkWriteOperation<OutboxDoc>[] = [];
+    for (const event of events) {
+      if (!event.ns?.coll || !event.documentKey) continue;
+      this.seq += 1;
+      const op: OutboxDoc['op'] = event.operationType === 'delete' ? 'delete' : 'upsert';
+      writes.push({
+        updateOne: {
+          filter: { _id: syncKey(this.db, event.ns.coll, event.documentKey._id) },
+          update: {
+            $set: { seq: this.seq, v: clock.now(), op },
+            $setOnInsert: { firstAt: now, nextAt: new Date(0), attempts: 0 },
+          },
+          upsert: true,
+        },
+      });
+    }
+    const session = local.startSession();
+    try {
+      await session.withTransaction(async () => {
+        if (writes.length > 0) await store.outbox.bulkWrite(writes, { session, ordered: false });
+        await store.checkpoints.updateOne(
+          { _id: this.checkpointId },
+          { $set: { token, seq: this.seq, updatedAt: now } },
+          { upsert: true, session },
+        );
+        await store.checkpoints.updateOne(
+          { _id: 'hlc' },
+          { $max: { l: clock.state.l } },
+          { upsert: true, session },
+        );
+        await this.ctx.faults?.hit('capture:before-commit');
+      });
+    } finally {
+      await session.endSession();
+    }
+    await this.ctx.faults?.hit('capture:after-commit');
+    this.lastSavedToken = JSON.stringify(token);
+    this.lastSaveAt = Date.now();
+    this.ctx.metrics.captured += writes.length;
+    if (writes.length > 0) this.ctx.notifyPush();
+  }
+
+  /** With no events the post-batch resume token still advances; keep it so resume is cheap. */
+  private async saveIdleToken(token: ResumeToken): Promise<void> {
+    this.lastSaveAt = Date.now();
+    const serialized = JSON.stringify(token);
+    if (serialized === this.lastSavedToken) return;
+    await this.ctx.store.checkpoints.updateOne(
+      { _id: this.checkpointId },
+      { $set: { token, updatedAt: new Date() } },
+    );
+    this.lastSavedToken = serialized;
+  }
+
+  /**
+   * Enqueues every local document whose content differs from what was last synced, and every
+   * synced document that disappeared. Used at first start and after local oplog history is lost.
+   */
+  async enqueueUnsynced(): Promise<number> {
+    const { local, store, rules, clock } = this.ctx;
+    const database = local.db(this.db);
+    const names = (
+      await database.listCollections({ type: 'collection' }, { nameOnly: true }).toArray()
+    )
+      .map((c) => c.name)
+      .filter((name) => rules.pushes(this.db, name));
+    let enqueued = 0;
+    for (const coll of names) {
+      // Keyed by canonical Extended JSON so an ObjectId and its hex string stay distinct.
+      const synced = new Map<string, { id: unknown; hash: string | null }>();
+      for await (const meta of store.meta.find(
+        { '_id.db': this.db, '_id.coll': coll },
+        { projection: { hash: 1 } },
+      )) {
+        synced.set(BSON.EJSON.stringify(meta._id.id, { relaxed: false }), {
+          id: meta._id.id,
+          hash: meta.hash,
+        });
+      }
+      let batch: Document[] = [];
+      const flush = async () => {
+        if (batch.length === 0) return;
+        await store.outbox.bulkWrite(batch as never[], { ordered: false });
+        enqueued += batch.length;
+        batch = [];
+      };
+      const enqueue = async (id: unknown, op: OutboxDoc['op']) => {
+        this.seq += 1;
+        batch.push({
+          updateOne: {
+            filter: { _id: syncKey(this.db, coll, id) },
+            update: {
+              $set: { seq: this.seq, v: clock.now(), op },
+              $setOnInsert: { firstAt: new Date(), nextAt: new Date(0), attempts: 0 },
+            },
+            upsert: true,
+          },
+        });
+        if (batch.length >= this.ctx.tunables.batchSize) await flush();
+      };
+      for await (const doc of database.collection(coll).find({})) {
+        const key = BSON.EJSON.stringify(doc._id, { relaxed: false });
+        const known = synced.get(key);
+        synced.delete(key);
+        if (known?.hash !== contentHash(doc)) await enqueue(doc._id, 'upsert');
+      }
+      for (const { id, hash } of synced.values()) if (hash !== null) await enqueue(id, 'delete');
+      await flush();
+    }
+    await store.checkpoints.updateOne(
+      { _id: this.checkpointId },
+      { $set: { seq: this.seq } },
+      { upsert: true },
+    );
+    if (enqueued > 0) this.ctx.notifyPush();
+    return enqueued;
+  }
+}
+
+async function operationTime(ctx: EngineContext): Promise<Timestamp> {
+  const reply = await ctx.local.db('admin').command({ ping: 1 });
+  return reply['operationTime'] as Timestamp;
+}

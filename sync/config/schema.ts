@@ -1,0 +1,191 @@
+import { z } from 'zod';
+
+/**
+ * Outpost's configuration. Every object is strict so that a typo (`batchSzie`) is an error naming
+ * the key instead of a silently ignored setting. Nested objects use `prefault({})` rather than
+ * `default({})`: in zod 4 a `default` is returned as is, while a `prefault` is parsed, so the
+ * defaults of the fields inside still apply.
+ *
+ * Messages given to checks here are phrased as the expected form ("an integer from 1 to 65535"),
+ * because the loader prints them as "found X; expected <message>".
+ */
+
+export const SyncDirection = {
+  Both: 'both',
+  Push: 'push',
+  Pull: 'pull',
+  LocalOnly: 'local-only',
+} as const;
+export type SyncDirection = (typeof SyncDirection)[keyof typeof SyncDirection];
+
+export const ConflictStrategy = {
+  Lww: 'lww',
+  CentralWins: 'central-wins',
+  SiteWins: 'site-wins',
+  Merge: 'merge',
+  Manual: 'manual',
+} as const;
+export type ConflictStrategy = (typeof ConflictStrategy)[keyof typeof ConflictStrategy];
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
+
+const values = <T extends Record<string, string>>(object: T) =>
+  Object.values(object) as [T[keyof T], ...T[keyof T][]];
+
+// https://www.mongodb.com/docs/manual/reference/limits/#naming-restrictions (Windows is the
+// strictest platform, and sites run Windows, so its character list applies everywhere).
+const DB_NAME_FORBIDDEN = /[/\\. "$*<>:|?\0]/;
+const DB_NAME_FORM = 'a MongoDB database name: 1 to 63 bytes, none of / \\ . space " $ * < > : | ?';
+
+export function isValidDatabaseName(name: string): boolean {
+  return name.length > 0 && Buffer.byteLength(name, 'utf8') < 64 && !DB_NAME_FORBIDDEN.test(name);
+}
+
+// Collection names may not be empty, contain `$` or NUL, or use the reserved `system.` prefix.
+const COLLECTION_NAME_FORM = 'a collection name: not empty, no $, not starting with system.';
+export function isValidCollectionName(name: string): boolean {
+  return name.length > 0 && !/[$\0]/.test(name) && !name.startsWith('system.');
+}
+
+const databaseName = z.string().refine(isValidDatabaseName, { error: DB_NAME_FORM });
+const collectionName = z.string().refine(isValidCollectionName, { error: COLLECTION_NAME_FORM });
+
+const port = (min: number) => {
+  const form = `an integer from ${min} to 65535`;
+  return z.int({ error: form }).min(min, { error: form }).max(65535, { error: form });
+};
+const nonNegativeInt = z.int({ error: 'an integer >= 0' }).min(0, { error: 'an integer >= 0' });
+const positiveInt = z.int({ error: 'an integer >= 1' }).min(1, { error: 'an integer >= 1' });
+
+const mongoUri = z.string().refine((uri) => /^mongodb(\+srv)?:\/\//.test(uri), {
+  error: 'a connection string starting with mongodb:// or mongodb+srv://',
+});
+
+export const collectionRuleSchema = z.strictObject({
+  direction: z.enum(values(SyncDirection)).default('both'),
+  strategy: z.enum(values(ConflictStrategy)).default('lww'),
+  /** Numeric fields merged as base + local delta + central delta (stock levels). */
+  counters: z.array(z.string().min(1)).default([]),
+  /** Only documents whose `field` equals the site id (or is absent, with includeGlobal) sync. */
+  scope: z
+    .strictObject({ field: z.string().min(1), includeGlobal: z.boolean().default(true) })
+    .optional(),
+  /** What `merge` does with a field changed on both sides. */
+  mergeFallback: z.enum(['lww', 'manual']).default('lww'),
+  deleteVsUpdate: z.enum(['update-wins', 'delete-wins']).default('update-wins'),
+});
+
+const databaseSchema = z.strictObject({
+  name: databaseName,
+  collections: z.record(collectionName, collectionRuleSchema).default({}),
+});
+
+const backoffSchema = z
+  .strictObject({ initialMs: positiveInt.default(500), maxMs: positiveInt.default(60_000) })
+  .prefault({})
+  .check((ctx) => {
+    if (ctx.value.maxMs < ctx.value.initialMs) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['maxMs'],
+        input: ctx.value.maxMs,
+        message: `a number >= sync.backoff.initialMs (${ctx.value.initialMs})`,
+      });
+    }
+  });
+
+const DATA_DIR_FORM =
+  'a directory path (set dataDir in the config file or OUTPOST_DATA_DIR, or let the app provide it)';
+
+const shape = {
+  dataDir: z.string({ error: DATA_DIR_FORM }).min(1, { error: DATA_DIR_FORM }),
+  central: z
+    .strictObject({ uri: mongoUri.optional(), database: databaseName.optional() })
+    .prefault({}),
+  local: z
+    .strictObject({
+      port: port(1).default(27021),
+      replSetName: z.string().min(1).default('outpost'),
+      mongodPath: z.string().min(1).optional(),
+      metaDatabase: databaseName.default('outpost'),
+    })
+    .prefault({}),
+  databases: z.array(databaseSchema).default([]),
+  /** Collection names never synced, in every database. */
+  exclude: z.array(z.string().min(1)).default([]),
+  /** The value matched by `scope` filters. */
+  siteId: z.string().min(1).optional(),
+  sync: z
+    .strictObject({
+      batchSize: positiveInt.default(500),
+      pushIntervalMs: nonNegativeInt.default(200),
+      pullBatchSize: positiveInt.default(500),
+      lookbackMs: nonNegativeInt.default(60_000),
+      backoff: backoffSchema,
+      offlineAfterMs: nonNegativeInt.default(5_000),
+    })
+    .prefault({}),
+  api: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      // 0 lets the OS pick a free port (tests, several headless instances on one box).
+      port: port(0).default(27_080),
+    })
+    .prefault({}),
+  health: z
+    .strictObject({
+      queueWarn: nonNegativeInt.default(1_000),
+      failureRateWarn: z.number().min(0).max(1).default(0.05),
+      centralDownFailMs: nonNegativeInt.default(300_000),
+    })
+    .prefault({}),
+  log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+  verify: z.strictObject({ intervalMs: nonNegativeInt.default(0) }).prefault({}),
+};
+
+/** Two entries for one database would make its rules ambiguous. */
+function rejectDuplicateDatabases(ctx: {
+  value: { databases: readonly { name: string }[] };
+  issues: z.core.$ZodRawIssue[];
+}) {
+  const seen = new Set<string>();
+  ctx.value.databases.forEach((db, index) => {
+    if (seen.has(db.name)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['databases', index, 'name'],
+        input: db.name,
+        message: 'a database name not listed earlier in databases',
+      });
+    }
+    seen.add(db.name);
+  });
+}
+
+/** The effective config: every layer merged, `dataDir` required. */
+export const configSchema = z.strictObject(shape).check(rejectDuplicateDatabases);
+
+/** What a config file may hold: the same, but `dataDir` may come from another layer. */
+export const configFileSchema = z
+  .strictObject({ ...shape, dataDir: shape.dataDir.optional() })
+  .check(rejectDuplicateDatabases);
+
+export type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** A merge patch: any subset, where `null` removes a key (RFC 7396). */
+export type ConfigPatch<T = ConfigFileInput> = T extends unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: ConfigPatch<T[K]> | null }
+    : T;
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ConfigFileInput = z.input<typeof configFileSchema>;
+export type Config = DeepReadonly<z.output<typeof configSchema>>;
+export type CollectionRuleInput = z.input<typeof collectionRuleSchema>;
+export type CollectionRule = DeepReadonly<z.output<typeof collectionRuleSchema>>;
+export type LogLevel = (typeof LOG_LEVELS)[number];

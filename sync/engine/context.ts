@@ -1,0 +1,97 @@
+import type { MongoClient } from 'mongodb';
+import type { Logger } from '../logging/logger.js';
+import type { BackoffPolicy } from '../util/backoff.js';
+import type { HybridClock } from './hlc.js';
+import type { SyncRules } from './rules.js';
+import type { LocalStore } from './store.js';
+
+/** Named points where tests inject a crash (`kill -9`) or an error. */
+export type FaultPoint =
+  | 'capture:before-commit'
+  | 'capture:after-commit'
+  | 'push:before-central-write'
+  | 'push:after-central-write'
+  | 'push:after-tombstones'
+  | 'push:after-meta'
+  | 'pull:before-apply'
+  | 'pull:after-apply'
+  | 'bootstrap:after-batch';
+
+export interface Faults {
+  hit(point: FaultPoint): void | Promise<void>;
+}
+
+export interface EngineTunables {
+  batchSize: number;
+  pullBatchSize: number;
+  pushIntervalMs: number;
+  lookbackMs: number;
+  idleTokenSaveMs: number;
+  maxAwaitTimeMs: number;
+  heartbeatMs: number;
+  backoff: BackoffPolicy;
+}
+
+export const DEFAULT_TUNABLES: EngineTunables = {
+  batchSize: 500,
+  pullBatchSize: 500,
+  pushIntervalMs: 200,
+  lookbackMs: 60_000,
+  idleTokenSaveMs: 5_000,
+  maxAwaitTimeMs: 500,
+  heartbeatMs: 10_000,
+  backoff: { initialMs: 500, maxMs: 60_000 },
+};
+
+/** What every part of the engine shares; built once by createSyncEngine. */
+export interface EngineContext {
+  instanceId: string;
+  local: MongoClient;
+  central: MongoClient;
+  store: LocalStore;
+  rules: SyncRules;
+  clock: HybridClock;
+  wallClock: () => number;
+  logger: Logger;
+  tunables: EngineTunables;
+  faults: Faults | undefined;
+  metrics: EngineCounters;
+  /** Wakes the push loop (capture calls it after each batch). */
+  notifyPush(): void;
+  /** Records a central failure or success for offline detection. */
+  reportCentral(ok: boolean, error?: unknown): void;
+}
+
+export interface EngineCounters {
+  captured: number;
+  pushed: number;
+  pulled: number;
+  echoesDropped: number;
+  conflicts: number;
+  quarantined: number;
+  pushFailures: number;
+  pullFailures: number;
+  retries: number;
+  centralWrites: number;
+  localApplies: number;
+  lastPushAt?: Date | undefined;
+  lastPullAt?: Date | undefined;
+  /** Propagation lag of the last pulled change (now - wallTime at central), ms. */
+  lastPullLagMs?: number | undefined;
+}
+
+export function newCounters(): EngineCounters {
+  return {
+    captured: 0,
+    pushed: 0,
+    pulled: 0,
+    echoesDropped: 0,
+    conflicts: 0,
+    quarantined: 0,
+    pushFailures: 0,
+    pullFailures: 0,
+    retries: 0,
+    centralWrites: 0,
+    localApplies: 0,
+  };
+}

@@ -1,0 +1,382 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { MongoClient } from 'mongodb';
+import { Capture } from '../capture/capture.js';
+import { isRetryable, toOutpostError } from '../errors.js';
+import { silentLogger, type Logger } from '../logging/logger.js';
+import { Pull } from '../pull/pull.js';
+import { ensureCentralIndexes } from '../pull/scan.js';
+import { Push } from '../push/push.js';
+import {
+  collectTombstones,
+  heartbeat,
+  measureSkew,
+  type DuplicateInstance,
+} from '../sites/registry.js';
+import {
+  assertEngineTransition,
+  type EngineState,
+  type EngineStateName,
+} from '../status/engine-state.js';
+import { backoffDelay, sleep } from '../util/backoff.js';
+import {
+  DEFAULT_TUNABLES,
+  newCounters,
+  type EngineContext,
+  type EngineCounters,
+  type EngineTunables,
+  type Faults,
+} from './context.js';
+import { HybridClock } from './hlc.js';
+import { SyncRules, type RulesInput } from './rules.js';
+import { openLocalStore } from './store.js';
+
+export interface SyncEngineOptions {
+  instanceId: string;
+  /** Client of the site's own mongod (a replica set: change streams and transactions). */
+  local: MongoClient;
+  /** Client of central (Atlas, replica set or sharded cluster). */
+  central: MongoClient;
+  rules: RulesInput;
+  metaDatabase?: string;
+  logger?: Logger;
+  /** Wall clock in ms; tests skew it. */
+  clock?: () => number;
+  tunables?: Partial<EngineTunables>;
+  faults?: Faults;
+  site?: { machineHash?: string; hostname?: string; version?: string };
+}
+
+export interface BootstrapProgress {
+  db: string;
+  done: number;
+  total: number;
+}
+
+export interface EngineStatus {
+  instanceId: string;
+  state: EngineState;
+  outboxDepth: number;
+  oldestUnsyncedAgeMs: number | null;
+  quarantined: number;
+  openConflicts: number;
+  counters: EngineCounters;
+  centralRoundTripMs: number | null;
+  clockSkewMs: number | null;
+  lastSyncAt: string | null;
+  bootstrap: BootstrapProgress[];
+  duplicateInstance: DuplicateInstance | null;
+}
+
+export interface SyncEngine {
+  readonly instanceId: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Pushes due work now instead of at the next interval. */
+  syncNow(): void;
+  status(): Promise<EngineStatus>;
+  onStateChange(listener: (state: EngineState) => void): () => void;
+  readonly context: EngineContext | undefined;
+}
+
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  return new Engine(options);
+}
+
+class Engine implements SyncEngine {
+  private state: EngineState = { name: 'stopped', since: new Date().toISOString() };
+  private readonly listeners = new Set<(state: EngineState) => void>();
+  private readonly logger: Logger;
+  private readonly tunables: EngineTunables;
+  private readonly counters = newCounters();
+  private ctx: EngineContext | undefined;
+  private captureControl: AbortController | undefined;
+  private syncControl: AbortController | undefined;
+  private loops: Promise<void>[] = [];
+  private wakePush: (() => void) | undefined;
+  private centralDown = false;
+  private skew: { skewMs: number; roundTripMs: number } | undefined;
+  private duplicate: DuplicateInstance | undefined;
+  private readonly progress = new Map<string, BootstrapProgress>();
+  private readonly sessionId = randomUUID();
+
+  constructor(private readonly options: SyncEngineOptions) {
+    this.logger = (options.logger ?? silentLogger()).child({
+      component: 'engine',
+      instanceId: options.instanceId,
+    });
+    this.tunables = { ...DEFAULT_TUNABLES, ...options.tunables };
+  }
+
+  get instanceId(): string {
+    return this.options.instanceId;
+  }
+
+  get context(): EngineContext | undefined {
+    return this.ctx;
+  }
+
+  onStateChange(listener: (state: EngineState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.state.name !== 'stopped' && this.state.name !== 'error') return;
+    this.transition('starting');
+    try {
+      const wallClock = this.options.clock ?? Date.now;
+      const store = await openLocalStore(
+        this.options.local,
+        this.options.metaDatabase ?? 'outpost',
+      );
+      const clock = new HybridClock(this.instanceId, wallClock, await store.loadHlc());
+      this.ctx = {
+        instanceId: this.instanceId,
+        local: this.options.local,
+        central: this.options.central,
+        store,
+        rules: new SyncRules(this.options.rules),
+        clock,
+        wallClock,
+        logger: this.logger,
+        tunables: this.tunables,
+        faults: this.options.faults,
+        metrics: this.counters,
+        notifyPush: () => this.wakePush?.(),
+        reportCentral: (ok, error) => this.reportCentral(ok, error),
+      };
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+    this.transition('local-ready');
+    this.captureControl = new AbortController();
+    for (const db of this.ctx.rules.databases) {
+      const capture = new Capture(this.ctx, db);
+      this.loops.push(
+        this.supervise(
+          `capture:${db}`,
+          (signal) => capture.run(signal),
+          this.captureControl.signal,
+        ),
+      );
+    }
+    this.startSyncLoops();
+  }
+
+  private startSyncLoops(): void {
+    const ctx = this.ctx!;
+    this.transition('connecting');
+    const control = (this.syncControl = new AbortController());
+    const onProgress = (progress: BootstrapProgress) => this.progress.set(progress.db, progress);
+    for (const db of ctx.rules.databases) {
+      const pull = new Pull(ctx, db, onProgress);
+      this.loops.push(
+        this.supervise(
+          `pull:${db}`,
+          async (signal) => {
+            await ensureCentralIndexes(ctx, db);
+            await pull.run(signal);
+          },
+          control.signal,
+        ),
+      );
+    }
+    const push = new Push(ctx);
+    this.loops.push(
+      this.supervise('push', (signal) => this.pushLoop(push, signal), control.signal),
+    );
+    this.loops.push(
+      this.supervise('heartbeat', (signal) => this.heartbeatLoop(signal), control.signal),
+    );
+  }
+
+  async stop(): Promise<void> {
+    if (this.state.name === 'stopped') return;
+    this.captureControl?.abort();
+    this.syncControl?.abort();
+    this.wakePush?.();
+    await Promise.allSettled(this.loops);
+    this.loops = [];
+    this.transition('stopped');
+  }
+
+  async pause(): Promise<void> {
+    if (this.state.name === 'paused' || !this.syncControl) return;
+    this.syncControl.abort();
+    this.wakePush?.();
+    this.transition('paused');
+    this.logger.info({ event: 'engine.paused' });
+  }
+
+  async resume(): Promise<void> {
+    if (this.state.name !== 'paused') return;
+    this.logger.info({ event: 'engine.resumed' });
+    this.startSyncLoops();
+    return Promise.resolve();
+  }
+
+  syncNow(): void {
+    this.wakePush?.();
+  }
+
+  async status(): Promise<EngineStatus> {
+    const ctx = this.ctx;
+    const [outboxDepth, oldest, quarantined, openConflicts] = ctx
+      ? await Promise.all([
+          ctx.store.outbox.estimatedDocumentCount(),
+          ctx.store.outbox
+            .find({}, { projection: { firstAt: 1 } })
+            .sort({ firstAt: 1 })
+            .limit(1)
+            .next(),
+          ctx.store.quarantine.countDocuments(),
+          ctx.store.conflicts.countDocuments({ state: 'open' }),
+        ])
+      : [0, null, 0, 0];
+    const last = [this.counters.lastPushAt, this.counters.lastPullAt]
+      .filter((d) => d !== undefined)
+      .sort((a, b) => b.getTime() - a.getTime())[0];
+    return {
+      instanceId: this.instanceId,
+      state: this.state,
+      outboxDepth,
+      oldestUnsyncedAgeMs: oldest ? Date.now() - oldest.firstAt.getTime() : null,
+      quarantined,
+      openConflicts,
+      counters: { ...this.counters },
+      centralRoundTripMs: this.skew?.roundTripMs ?? null,
+      clockSkewMs: this.skew?.skewMs ?? null,
+      lastSyncAt: last?.toISOString() ?? null,
+      bootstrap: [...this.progress.values()],
+      duplicateInstance: this.duplicate ?? null,
+    };
+  }
+
+  private async pushLoop(push: Push, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const round = await push.runOnce();
+      if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
+      if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
+      if (round.attempted === 0 && !this.centralDown) this.setActivity('idle');
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, this.tunables.pushIntervalMs);
+        const onAbort = () => done();
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.wakePush = done;
+        function done() {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }
+      });
+    }
+  }
+
+  private async heartbeatLoop(signal: AbortSignal): Promise<void> {
+    const ctx = this.ctx!;
+    const info = {
+      machineHash: this.options.site?.machineHash ?? 'unknown',
+      hostname: this.options.site?.hostname ?? os.hostname(),
+      version: this.options.site?.version ?? '0.0.0',
+      sessionId: this.sessionId,
+    };
+    let beats = 0;
+    while (!signal.aborted) {
+      try {
+        this.skew = await measureSkew(ctx);
+        if (Math.abs(this.skew.skewMs) > 5_000)
+          this.logger.warn({ event: 'clock.skew', skewMs: this.skew.skewMs });
+        let duplicate: DuplicateInstance | undefined;
+        for (const db of ctx.rules.databases)
+          duplicate = (await heartbeat(ctx, db, info)) ?? duplicate;
+        this.duplicate = duplicate;
+        if (beats++ % 10 === 0)
+          for (const db of ctx.rules.databases) await collectTombstones(ctx, db);
+        this.reportCentral(true);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        this.reportCentral(false, error);
+      }
+      await sleep(
+        this.centralDown ? Math.min(1_000, this.tunables.heartbeatMs) : this.tunables.heartbeatMs,
+        signal,
+      );
+    }
+  }
+
+  /** Runs a loop forever: errors are logged and the loop restarts after a backoff. */
+  private async supervise(
+    name: string,
+    body: (signal: AbortSignal) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      try {
+        await body(signal);
+        attempt = 0;
+        if (!signal.aborted) await sleep(this.tunables.backoff.initialMs, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        const retryable = isRetryable(error);
+        if (retryable && name !== 'push' && !name.startsWith('capture'))
+          this.reportCentral(false, error);
+        if (name.startsWith('pull')) this.counters.pullFailures += 1;
+        this.logger[retryable ? 'warn' : 'error']({
+          event: 'engine.loop-failed',
+          loop: name,
+          retryable,
+          error,
+        });
+        await sleep(backoffDelay(this.tunables.backoff, attempt++), signal);
+      }
+    }
+  }
+
+  private reportCentral(ok: boolean, error?: unknown): void {
+    if (ok && this.centralDown) {
+      this.centralDown = false;
+      this.logger.info({ event: 'central.reachable' });
+      this.setActivity('syncing');
+      // Work backed off while offline is due now: drain without waiting out the backoff.
+      void this.ctx?.store.outbox
+        .updateMany(
+          { nextAt: { $gt: new Date() }, parked: { $ne: true } },
+          { $set: { nextAt: new Date(0) } },
+        )
+        .then(() => this.wakePush?.())
+        .catch((cause: unknown) =>
+          this.logger.debug({ event: 'outbox.reset-failed', error: cause }),
+        );
+    } else if (!ok && !this.centralDown) {
+      this.centralDown = true;
+      const reason = error instanceof Error ? error.message : 'central unreachable';
+      this.logger.warn({ event: 'central.unreachable', reason });
+      this.transition('offline', { reason });
+    }
+  }
+
+  private setActivity(name: 'syncing' | 'idle'): void {
+    if (this.state.name === 'paused' || this.state.name === 'stopped' || this.state.name === name)
+      return;
+    if (this.centralDown) return;
+    this.transition(name);
+  }
+
+  private fail(error: unknown): void {
+    this.transition('error', { error: toOutpostError(error).toPayload() });
+  }
+
+  private transition(name: EngineStateName, extra: Record<string, unknown> = {}): void {
+    if (this.state.name === name && name !== 'offline') return;
+    assertEngineTransition(this.state.name, name);
+    const from = this.state.name;
+    this.state = { name, since: new Date().toISOString(), ...extra } as EngineState;
+    this.logger.info({ event: 'engine.state-changed', from, to: name, ...extra });
+    for (const listener of this.listeners) listener(this.state);
+  }
+}

@@ -1,0 +1,174 @@
+import type { Document } from 'mongodb';
+
+export const Direction = {
+  Both: 'both',
+  Push: 'push',
+  Pull: 'pull',
+  LocalOnly: 'local-only',
+} as const;
+export type Direction = (typeof Direction)[keyof typeof Direction];
+
+export const Strategy = {
+  Lww: 'lww',
+  CentralWins: 'central-wins',
+  SiteWins: 'site-wins',
+  Merge: 'merge',
+  Manual: 'manual',
+} as const;
+export type Strategy = (typeof Strategy)[keyof typeof Strategy];
+
+export interface ScopeRule {
+  /** Field holding the site a document belongs to, e.g. `siteId`. */
+  field: string;
+  /** Also receive documents with no value in `field` (catalogue, prices...). */
+  includeGlobal: boolean;
+}
+
+export interface CollectionRule {
+  direction: Direction;
+  strategy: Strategy;
+  counters: readonly string[];
+  scope?: ScopeRule | undefined;
+  mergeFallback: 'lww' | 'manual';
+  deleteVsUpdate: 'update-wins' | 'delete-wins';
+}
+
+export interface DatabaseRules {
+  name: string;
+  collections: Readonly<Record<string, Partial<CollectionRule>>>;
+}
+
+export interface RulesInput {
+  databases: readonly DatabaseRules[];
+  /** Collection names never synced, in any database. */
+  exclude: readonly string[];
+  /** This site's value for scope filters. */
+  siteId?: string | undefined;
+}
+
+export const DEFAULT_RULE: CollectionRule = {
+  direction: 'both',
+  strategy: 'lww',
+  counters: [],
+  mergeFallback: 'lww',
+  deleteVsUpdate: 'update-wins',
+};
+
+/** Outpost's own collections at central, and the server's. */
+export const RESERVED_COLLECTION = /^(system\.|outpost_)/;
+export const TOMBSTONES = 'outpost_tombstones';
+export const SITES = 'outpost_sites';
+
+/**
+ * Which collections sync in which direction, and the server-side filters that follow from it.
+ * Collections not listed in a database's rules sync both ways with the default rule, unless
+ * excluded; Outpost's and the server's own collections never sync.
+ */
+export class SyncRules {
+  constructor(readonly input: RulesInput) {}
+
+  get databases(): string[] {
+    return this.input.databases.map((db) => db.name);
+  }
+
+  ruleFor(db: string, coll: string): CollectionRule | undefined {
+    const database = this.input.databases.find((d) => d.name === db);
+    if (!database || RESERVED_COLLECTION.test(coll) || this.input.exclude.includes(coll))
+      return undefined;
+    return { ...DEFAULT_RULE, ...database.collections[coll] };
+  }
+
+  pushes(db: string, coll: string): boolean {
+    const direction = this.ruleFor(db, coll)?.direction;
+    return direction === 'both' || direction === 'push';
+  }
+
+  pulls(db: string, coll: string): boolean {
+    const direction = this.ruleFor(db, coll)?.direction;
+    return direction === 'both' || direction === 'pull';
+  }
+
+  /** A condition on a collection name: synced in the wanted direction. */
+  collectionCondition(db: string, wanted: 'push' | 'pull'): Document {
+    const listed = Object.entries(this.listed(db));
+    const blocked = listed.filter(
+      ([, rule]) => !(rule.direction === 'both' || rule.direction === wanted),
+    );
+    return {
+      $nin: [...this.input.exclude, ...blocked.map(([name]) => name)],
+      $not: RESERVED_COLLECTION,
+    };
+  }
+
+  /** $match for the local change stream of `db`: changes the site must push. */
+  captureMatch(db: string): Document {
+    return {
+      operationType: { $in: ['insert', 'update', 'replace', 'delete'] },
+      'ns.coll': this.collectionCondition(db, 'push'),
+    };
+  }
+
+  /**
+   * $match for the central change stream of `db`: documents in this site's scope written by
+   * others, raw deletes, and tombstones written by others.
+   */
+  pullMatch(db: string, self: string): Document {
+    const collections = this.collectionCondition(db, 'pull');
+    const scoped = this.scopedCollections(db);
+    const inScope: Document[] = [
+      {
+        'ns.coll': {
+          ...collections,
+          $nin: [...(collections['$nin'] as string[]), ...scoped.map(([name]) => name)],
+        },
+      },
+      ...scoped.map(([name, scope]) => ({
+        'ns.coll': name,
+        ...this.scopeCondition(scope, 'fullDocument.'),
+      })),
+    ];
+    return {
+      $or: [
+        {
+          operationType: { $in: ['insert', 'update', 'replace'] },
+          'fullDocument._sync.o': { $ne: self },
+          $or: inScope,
+        },
+        { operationType: 'delete', 'ns.coll': collections },
+        {
+          operationType: { $in: ['insert', 'replace', 'update'] },
+          'ns.coll': TOMBSTONES,
+          'fullDocument.o': { $ne: self },
+          'fullDocument._id.coll': collections,
+        },
+      ],
+    };
+  }
+
+  /** Filter on central documents of one collection: this site's scope (for scans). */
+  scopeFilter(db: string, coll: string): Document {
+    const scope = this.ruleFor(db, coll)?.scope;
+    return scope ? this.scopeCondition(scope, '') : {};
+  }
+
+  private scopeCondition(scope: ScopeRule, prefix: string): Document {
+    const own = { [`${prefix}${scope.field}`]: this.input.siteId ?? null };
+    if (!scope.includeGlobal) return own;
+    // `null` also matches a missing field.
+    return { $or: [own, { [`${prefix}${scope.field}`]: null }] };
+  }
+
+  private listed(db: string): Record<string, CollectionRule> {
+    const database = this.input.databases.find((d) => d.name === db);
+    const out: Record<string, CollectionRule> = {};
+    for (const [name, rule] of Object.entries(database?.collections ?? {}))
+      out[name] = { ...DEFAULT_RULE, ...rule };
+    return out;
+  }
+
+  private scopedCollections(db: string): [string, ScopeRule][] {
+    return Object.entries(this.listed(db))
+      .filter(([name, rule]) => rule.scope && this.pulls(db, name))
+      .map(([name, rule]) => [name, rule.scope!]);
+  }
+}

@@ -1,0 +1,129 @@
+import type { Collection, Document, MongoClient, ResumeToken, Timestamp } from 'mongodb';
+import type { HlcState } from './hlc.js';
+
+/** Identifies one synced document. Always built by `syncKey` so field order is stable. */
+export interface SyncKey {
+  db: string;
+  coll: string;
+  id: unknown;
+}
+
+export function syncKey(db: string, coll: string, id: unknown): SyncKey {
+  return { db, coll, id };
+}
+
+/** What this site last knew of a document at central. */
+export interface MetaDoc {
+  _id: SyncKey;
+  /** Central version last seen (`_sync.v`), null when central never had it. */
+  base: string | null;
+  /** Content hash of the last synced state, null when deleted. */
+  hash: string | null;
+  ct?: Timestamp | null | undefined;
+  deleted?: boolean;
+  /** The synced document itself, for collections that merge field by field. */
+  baseDoc?: Document | null | undefined;
+}
+
+/** One pending local change per document (coalesced). */
+export interface OutboxDoc {
+  _id: SyncKey;
+  /** Capture sequence: changes whenever the document changes again. */
+  seq: number;
+  /** HLC version of the latest local edit. */
+  v: string;
+  op: 'upsert' | 'delete';
+  firstAt: Date;
+  nextAt: Date;
+  attempts: number;
+  lastError?: string | undefined;
+  parked?: boolean | undefined;
+}
+
+export interface CheckpointDoc {
+  _id: string;
+  token?: ResumeToken | null | undefined;
+  /** Cluster time of the last applied change (pull) or stream start time. */
+  ct?: Timestamp | null | undefined;
+  startAt?: Timestamp | null | undefined;
+  seq?: number | undefined;
+  l?: number | undefined;
+  bootstrapped?: boolean | undefined;
+  initialEnqueued?: boolean | undefined;
+  bootstrap?: Record<string, { lastId?: unknown; done?: boolean }> | undefined;
+  updatedAt?: Date | undefined;
+}
+
+export interface QuarantineDoc {
+  _id: SyncKey;
+  reason: string;
+  code?: number | string | undefined;
+  direction: 'push' | 'pull';
+  doc?: Document | null | undefined;
+  v?: string | undefined;
+  at: Date;
+}
+
+export interface LogDoc {
+  at: Date;
+  event: string;
+  level: 'info' | 'warn' | 'error';
+  [key: string]: unknown;
+}
+
+export interface LocalStore {
+  client: MongoClient;
+  meta: Collection<MetaDoc>;
+  outbox: Collection<OutboxDoc>;
+  checkpoints: Collection<CheckpointDoc>;
+  quarantine: Collection<QuarantineDoc>;
+  conflicts: Collection<Document>;
+  log: Collection<LogDoc>;
+  loadHlc(): Promise<HlcState>;
+}
+
+const LOG_CAP_BYTES = 16 * 1024 * 1024;
+
+/** Opens the metadata database (default `outpost`), creating collections and indexes. */
+export async function openLocalStore(client: MongoClient, dbName: string): Promise<LocalStore> {
+  const db = client.db(dbName);
+  const existing = new Set(
+    (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+  );
+  if (!existing.has('log')) {
+    await db
+      .createCollection('log', { capped: true, size: LOG_CAP_BYTES })
+      .catch((error: { code?: number }) => {
+        if (error.code !== 48 /* NamespaceExists */) throw error;
+      });
+  }
+  // Collections must exist before they are written in a transaction.
+  for (const name of ['meta', 'outbox', 'checkpoints', 'quarantine', 'conflicts']) {
+    if (!existing.has(name)) {
+      await db.createCollection(name).catch((error: { code?: number }) => {
+        if (error.code !== 48) throw error;
+      });
+    }
+  }
+  const store: LocalStore = {
+    client,
+    meta: db.collection<MetaDoc>('meta'),
+    outbox: db.collection<OutboxDoc>('outbox'),
+    checkpoints: db.collection<CheckpointDoc>('checkpoints'),
+    quarantine: db.collection<QuarantineDoc>('quarantine'),
+    conflicts: db.collection('conflicts'),
+    log: db.collection<LogDoc>('log'),
+    async loadHlc() {
+      const saved = await store.checkpoints.findOne({ _id: 'hlc' });
+      // Every version issued before a crash has l <= the persisted l, so l + 1 is safely after.
+      return { l: (saved?.l ?? 0) + 1, c: 0 };
+    },
+  };
+  await Promise.all([
+    store.outbox.createIndex({ parked: 1, nextAt: 1 }),
+    store.outbox.createIndex({ firstAt: 1 }),
+    store.conflicts.createIndex({ state: 1, at: -1 }),
+    store.conflicts.createIndex({ 'key.db': 1, 'key.coll': 1, state: 1 }),
+  ]);
+  return store;
+}

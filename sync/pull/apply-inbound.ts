@@ -1,0 +1,176 @@
+import {
+  BSON,
+  type AnyBulkWriteOperation,
+  type ClientSession,
+  type Document,
+  type Filter,
+  type Timestamp,
+} from 'mongodb';
+import { idKey, inLocalTransaction } from '../engine/apply.js';
+import type { EngineContext } from '../engine/context.js';
+import { contentHash, stripSync } from '../engine/hash.js';
+import { compareVersions } from '../engine/hlc.js';
+import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
+
+/** One change from central: a document version, or a delete (doc null). */
+export interface Inbound {
+  coll: string;
+  id: unknown;
+  doc: Document | null;
+  /** `_sync.v` of the document or tombstone; null for a raw delete or a document never stamped. */
+  v: string | null;
+  ct?: Timestamp | null | undefined;
+}
+
+export interface ApplyResult {
+  applied: number;
+  skippedStale: number;
+  skippedUnsynced: number;
+  quarantined: number;
+}
+
+const MAX_DOC_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Applies central changes to the local database of `db` in one local transaction together with
+ * `checkpoint`. Idempotent: versions at or below what this site has are skipped. Never overwrites
+ * a document with an unsynced local change (its hash differs from meta): push resolves that one.
+ */
+export async function applyInbound(
+  ctx: EngineContext,
+  db: string,
+  items: Inbound[],
+  checkpoint: { id: string; set: Partial<CheckpointDoc> },
+): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 };
+  const latest = new Map<string, Inbound>();
+  for (const item of items) latest.set(`${item.coll}\u0000${idKey(item.id)}`, item);
+  const byColl = new Map<string, Inbound[]>();
+  for (const item of latest.values())
+    byColl.set(item.coll, [...(byColl.get(item.coll) ?? []), item]);
+  await ctx.faults?.hit('pull:before-apply');
+  await inLocalTransaction(ctx, async (session) => {
+    Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
+    const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
+    for (const [coll, group] of byColl) {
+      const collection = ctx.local.db(db).collection(coll);
+      const ids = group.map((item) => item.id) as never[];
+      const [docs, metas] = await Promise.all([
+        collection.find({ _id: { $in: ids } }, { session }).toArray(),
+        ctx.store.meta
+          .find({ _id: { $in: group.map((item) => syncKey(db, coll, item.id)) } }, { session })
+          .toArray(),
+      ]);
+      const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
+      const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
+      const keepBase =
+        ctx.rules.ruleFor(db, coll)?.strategy === 'merge' ||
+        (ctx.rules.ruleFor(db, coll)?.counters.length ?? 0) > 0;
+      const appOps: AnyBulkWriteOperation[] = [];
+      for (const item of group) {
+        const local = docById.get(idKey(item.id));
+        const meta = metaById.get(idKey(item.id));
+        if (item.v && meta?.base && compareVersions(meta.base, item.v) >= 0) {
+          result.skippedStale += 1;
+          continue;
+        }
+        const content = item.doc ? stripSync(item.doc) : null;
+        const incomingHash = content ? contentHash(content) : null;
+        const localHash = local ? contentHash(local) : null;
+        const synced = meta
+          ? meta.deleted
+            ? local === undefined
+            : meta.hash === localHash
+          : local === undefined;
+        if (!synced && localHash !== incomingHash) {
+          result.skippedUnsynced += 1;
+          continue;
+        }
+        if (content && !isApplicable(content, item.id)) {
+          await quarantineInbound(ctx, db, item, session);
+          result.quarantined += 1;
+          continue;
+        }
+        if (content && localHash !== incomingHash) {
+          appOps.push({
+            replaceOne: {
+              filter: { _id: item.id } as Filter<Document>,
+              replacement: content,
+              upsert: true,
+            },
+          });
+        } else if (!content && local) {
+          appOps.push({ deleteOne: { filter: { _id: item.id } as Filter<Document> } });
+        }
+        const base = item.v ?? meta?.base ?? null;
+        metaOps.push({
+          updateOne: {
+            filter: { _id: syncKey(db, coll, item.id) },
+            update: {
+              $set: {
+                base,
+                hash: incomingHash,
+                ct: item.ct ?? null,
+                deleted: content === null,
+                baseDoc: keepBase ? content : null,
+              },
+            },
+            upsert: true,
+          },
+        });
+        ctx.clock.receive(item.v);
+        result.applied += 1;
+      }
+      if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
+    }
+    if (metaOps.length > 0) await ctx.store.meta.bulkWrite(metaOps, { session, ordered: true });
+    await ctx.store.checkpoints.updateOne(
+      { _id: checkpoint.id },
+      { $set: { ...checkpoint.set, updatedAt: new Date() } },
+      { upsert: true, session },
+    );
+    await ctx.store.checkpoints.updateOne(
+      { _id: 'hlc' },
+      { $max: { l: ctx.clock.state.l } },
+      { upsert: true, session },
+    );
+  });
+  await ctx.faults?.hit('pull:after-apply');
+  ctx.metrics.pulled += result.applied;
+  ctx.metrics.localApplies += result.applied;
+  ctx.metrics.quarantined += result.quarantined;
+  if (result.applied > 0) ctx.metrics.lastPullAt = new Date();
+  return result;
+}
+
+/** Inbound documents are size- and shape-checked before they reach the POS database. */
+function isApplicable(content: Document, id: unknown): boolean {
+  if (idKey(content['_id']) !== idKey(id)) return false;
+  try {
+    return BSON.calculateObjectSize(content) < MAX_DOC_BYTES;
+  } catch {
+    return false;
+  }
+}
+
+async function quarantineInbound(
+  ctx: EngineContext,
+  db: string,
+  item: Inbound,
+  session: ClientSession,
+) {
+  ctx.logger.warn({ event: 'pull.quarantined', db, coll: item.coll, id: item.id });
+  await ctx.store.quarantine.updateOne(
+    { _id: syncKey(db, item.coll, item.id) },
+    {
+      $set: {
+        reason: 'Inbound document failed the shape or size check',
+        direction: 'pull',
+        doc: item.doc,
+        v: item.v ?? undefined,
+        at: new Date(),
+      },
+    },
+    { upsert: true, session },
+  );
+}

@@ -1,0 +1,81 @@
+import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
+import { stripSync } from '../engine/hash.js';
+
+/**
+ * Central writes are update pipelines so that `_sync.ct` is the server's own commit time
+ * ($$CLUSTER_TIME), which the checkpoint scan of pull relies on. The document is wrapped in
+ * $literal so that values starting with "$" are data, not expressions.
+ */
+function stamped(doc: Document, v: string, origin: string): Document[] {
+  return [
+    { $replaceWith: { $literal: { ...stripSync(doc), _sync: { v, o: origin } } } },
+    { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
+  ];
+}
+
+/**
+ * Insert that fails with a duplicate key when central already has the _id: the filter can never
+ * match (the field does not exist), so the upsert always inserts; unlike insertOne it can stamp
+ * the commit time. Not an equality predicate, so the server does not retry it as an update.
+ */
+export function insertOp(
+  id: unknown,
+  doc: Document,
+  v: string,
+  origin: string,
+): AnyBulkWriteOperation {
+  return {
+    updateOne: {
+      filter: { _id: id, _outpost_never: { $exists: true } } as Filter<Document>,
+      update: stamped(doc, v, origin),
+      upsert: true,
+    },
+  };
+}
+
+/** Compare-and-swap: replaces only if central still holds `base`, the version this site last saw. */
+export function updateOp(
+  id: unknown,
+  base: string,
+  doc: Document,
+  v: string,
+  origin: string,
+): AnyBulkWriteOperation {
+  return {
+    updateOne: {
+      filter: { _id: id, '_sync.v': base } as Filter<Document>,
+      update: stamped(doc, v, origin),
+    },
+  };
+}
+
+export function deleteOp(id: unknown, base: string): AnyBulkWriteOperation {
+  return { deleteOne: { filter: { _id: id, '_sync.v': base } as Filter<Document> } };
+}
+
+export interface TombstoneDoc {
+  _id: { coll: string; id: unknown };
+  v: string;
+  o: string;
+  ct?: unknown;
+  /** Scope value of the deleted document, so scoped sites can filter tombstones. */
+  s?: unknown;
+}
+
+export function tombstoneOp(
+  coll: string,
+  id: unknown,
+  v: string,
+  origin: string,
+  scopeValue?: unknown,
+): AnyBulkWriteOperation<TombstoneDoc> {
+  const literal: Document = { _id: { coll, id }, v, o: origin };
+  if (scopeValue !== undefined) literal['s'] = scopeValue;
+  return {
+    updateOne: {
+      filter: { _id: { coll, id } },
+      update: [{ $replaceWith: { $literal: literal } }, { $set: { ct: '$$CLUSTER_TIME' } }],
+      upsert: true,
+    },
+  };
+}

@@ -1,0 +1,294 @@
+import {
+  MongoBulkWriteError,
+  type AnyBulkWriteOperation,
+  type BulkWriteResult,
+  type Document,
+} from 'mongodb';
+import { isRetryable } from '../errors.js';
+import { idKey } from '../engine/apply.js';
+import type { EngineContext } from '../engine/context.js';
+import { contentHash } from '../engine/hash.js';
+import { compareVersions } from '../engine/hlc.js';
+import { TOMBSTONES } from '../engine/rules.js';
+import type { MetaDoc, OutboxDoc } from '../engine/store.js';
+import { backoffDelay } from '../util/backoff.js';
+import { resolvePushConflict } from '../conflicts/resolve.js';
+import { deleteOp, insertOp, tombstoneOp, updateOp } from './central-ops.js';
+import { finishPushed } from './finish.js';
+
+/** What push decided for one outbox entry after reading the local document and its meta. */
+export interface PushPlan {
+  entry: OutboxDoc;
+  db: string;
+  coll: string;
+  id: unknown;
+  kind: 'echo' | 'drop' | 'insert' | 'update' | 'delete';
+  doc: Document | null;
+  hash: string | null;
+  meta: MetaDoc | undefined;
+  v: string;
+}
+
+export interface PushRound {
+  attempted: number;
+  pushed: number;
+  echoes: number;
+  conflicts: number;
+  quarantined: number;
+  failed: number;
+}
+
+/**
+ * Outbox -> central. Each round takes a batch of due entries, reads the current local documents,
+ * drops echoes and no-ops by content hash, and writes the rest with compare-and-swap on the
+ * version this site last saw. Transient failures back off the batch; poison goes to quarantine.
+ */
+export class Push {
+  constructor(private readonly ctx: EngineContext) {}
+
+  async runOnce(): Promise<PushRound> {
+    const { store, tunables } = this.ctx;
+    const now = new Date(Date.now());
+    const entries = await store.outbox
+      .find({ parked: { $ne: true }, nextAt: { $lte: now } })
+      .sort({ nextAt: 1 })
+      .limit(tunables.batchSize)
+      .toArray();
+    const round: PushRound = {
+      attempted: entries.length,
+      pushed: 0,
+      echoes: 0,
+      conflicts: 0,
+      quarantined: 0,
+      failed: 0,
+    };
+    const groups = new Map<string, OutboxDoc[]>();
+    for (const entry of entries) {
+      const name = `${entry._id.db}\u0000${entry._id.coll}`;
+      groups.set(name, [...(groups.get(name) ?? []), entry]);
+    }
+    for (const group of groups.values()) {
+      try {
+        await this.pushGroup(group, round);
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        this.ctx.reportCentral(false, error);
+        await this.backOff(group, error);
+        round.failed += group.length;
+      }
+    }
+    return round;
+  }
+
+  private async plan(entries: OutboxDoc[]): Promise<PushPlan[]> {
+    const { db, coll } = entries[0]!._id;
+    const ids = entries.map((entry) => entry._id.id);
+    const [docs, metas] = await Promise.all([
+      this.ctx.local
+        .db(db)
+        .collection(coll)
+        .find({ _id: { $in: ids as never[] } })
+        .toArray(),
+      this.ctx.store.meta.find({ _id: { $in: entries.map((entry) => entry._id) } }).toArray(),
+    ]);
+    const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
+    const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
+    return entries.map((entry) => {
+      const doc = docById.get(idKey(entry._id.id)) ?? null;
+      const meta = metaById.get(idKey(entry._id.id));
+      const hash = doc ? contentHash(doc) : null;
+      // A version at or below the base would lose to what this site already saw.
+      const base = meta?.base ?? null;
+      const v =
+        compareVersions(entry.v, base) > 0
+          ? entry.v
+          : (this.ctx.clock.receive(base), this.ctx.clock.now());
+      const plan = { entry, db, coll, id: entry._id.id, doc, hash, meta, v };
+      if (doc) {
+        if (meta && !meta.deleted && meta.hash === hash) return { ...plan, kind: 'echo' };
+        return { ...plan, kind: meta && !meta.deleted && meta.base ? 'update' : 'insert' };
+      }
+      if (!meta || meta.deleted || !meta.base) return { ...plan, kind: 'drop' };
+      return { ...plan, kind: 'delete' };
+    });
+  }
+
+  private async pushGroup(entries: OutboxDoc[], round: PushRound): Promise<void> {
+    const { ctx } = this;
+    const plans = await this.plan(entries);
+    const done: PushPlan[] = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop');
+    round.echoes += done.length;
+    ctx.metrics.echoesDropped += done.length;
+    const writes = plans.filter(
+      (p) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete',
+    );
+    if (writes.length > 0) {
+      const outcome = await this.writeCentral(writes);
+      done.push(...outcome.succeeded);
+      for (const { plan, code, message } of outcome.poisoned)
+        await this.quarantine(plan, code, message, round);
+      for (const plan of outcome.conflicted) {
+        round.conflicts += 1;
+        ctx.metrics.conflicts += 1;
+        if (await resolvePushConflict(ctx, plan)) round.pushed += 1;
+      }
+      round.pushed += outcome.succeeded.length;
+      ctx.metrics.pushed += outcome.succeeded.length;
+    }
+    await finishPushed(this.ctx, done);
+  }
+
+  private async writeCentral(plans: PushPlan[]) {
+    const { ctx } = this;
+    const { db, coll } = plans[0]!;
+    const central = ctx.central.db(db).collection(coll);
+    const ops: AnyBulkWriteOperation[] = plans.map((p) => {
+      if (p.kind === 'insert') return insertOp(p.id, p.doc!, p.v, ctx.instanceId);
+      if (p.kind === 'update') return updateOp(p.id, p.meta!.base!, p.doc!, p.v, ctx.instanceId);
+      return deleteOp(p.id, p.meta!.base!);
+    });
+    await ctx.faults?.hit('push:before-central-write');
+    const errors = new Map<number, { code: number; message: string; keyPattern?: Document }>();
+    let result: BulkWriteResult | undefined;
+    try {
+      result = await central.bulkWrite(ops, { ordered: false });
+    } catch (error) {
+      if (
+        !(error instanceof MongoBulkWriteError) ||
+        isRetryable(error) ||
+        !Array.isArray(error.writeErrors)
+      )
+        throw error;
+      result = error.result;
+      for (const writeError of error.writeErrors) {
+        const info = writeError.errInfo as Document | undefined;
+        errors.set(writeError.index, {
+          code: writeError.code,
+          message: writeError.errmsg ?? 'write error',
+          ...(info?.['keyPattern'] ? { keyPattern: info['keyPattern'] as Document } : {}),
+        });
+      }
+    }
+    ctx.reportCentral(true);
+    ctx.metrics.centralWrites += ops.length;
+    await ctx.faults?.hit('push:after-central-write');
+    const succeeded: PushPlan[] = [];
+    const conflicted: PushPlan[] = [];
+    const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
+    const unsure: PushPlan[] = [];
+    plans.forEach((plan, index) => {
+      const error = errors.get(index);
+      if (!error) return void (plan.kind === 'insert' ? succeeded.push(plan) : unsure.push(plan));
+      // A duplicate key is a conflict (same _id inserted elsewhere, or a unique-index clash);
+      // a transient code is retried next round; anything else can never be written as it is.
+      if (error.code === 11000) conflicted.push(plan);
+      else if (isRetryable({ code: error.code })) return;
+      else poisoned.push({ plan, code: error.code, message: error.message });
+    });
+    const updates = unsure.filter((p) => p.kind === 'update').length;
+    const deletes = unsure.length - updates;
+    if ((result?.matchedCount ?? 0) >= updates && (result?.deletedCount ?? 0) >= deletes) {
+      succeeded.push(...unsure);
+    } else {
+      // The matched count fell short: one read of the batch's versions tells which ones.
+      const found = await central
+        .find(
+          { _id: { $in: unsure.map((p) => p.id) as never[] } },
+          { projection: { '_sync.v': 1 } },
+        )
+        .toArray();
+      const versions = new Map(
+        found.map((doc) => [idKey(doc._id), (doc['_sync'] as { v?: string } | undefined)?.v]),
+      );
+      for (const plan of unsure) {
+        const present = versions.has(idKey(plan.id));
+        const ok = plan.kind === 'delete' ? !present : versions.get(idKey(plan.id)) === plan.v;
+        (ok ? succeeded : conflicted).push(plan);
+      }
+    }
+    await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
+    return { succeeded, conflicted, poisoned };
+  }
+
+  private async writeTombstones(deleted: PushPlan[]): Promise<void> {
+    if (deleted.length === 0) return;
+    const { db } = deleted[0]!;
+    const ops = deleted.map((p) =>
+      tombstoneOp(p.coll, p.id, p.v, this.ctx.instanceId, this.scopeValue(p)),
+    );
+    await this.ctx.central
+      .db(db)
+      .collection(TOMBSTONES)
+      .bulkWrite(ops as AnyBulkWriteOperation[], { ordered: false });
+    await this.ctx.faults?.hit('push:after-tombstones');
+  }
+
+  private scopeValue(plan: PushPlan): unknown {
+    const field = this.ctx.rules.ruleFor(plan.db, plan.coll)?.scope?.field;
+    return field ? (plan.meta?.baseDoc?.[field] ?? this.ctx.rules.input.siteId) : undefined;
+  }
+
+  private async quarantine(
+    plan: PushPlan,
+    code: number,
+    message: string,
+    round: PushRound,
+  ): Promise<void> {
+    const { store, logger } = this.ctx;
+    logger.warn({
+      event: 'push.quarantined',
+      db: plan.db,
+      coll: plan.coll,
+      id: plan.id,
+      code,
+      reason: message,
+    });
+    await store.quarantine.updateOne(
+      { _id: plan.entry._id },
+      {
+        $set: {
+          reason: message,
+          code,
+          direction: 'push',
+          doc: plan.doc,
+          v: plan.v,
+          at: new Date(),
+        },
+      },
+      { upsert: true },
+    );
+    await store.outbox.deleteOne({ _id: plan.entry._id, seq: plan.entry.seq });
+    await store.log.insertOne({
+      at: new Date(),
+      event: 'push.quarantined',
+      level: 'warn',
+      key: plan.entry._id,
+      code,
+      reason: message,
+    });
+    round.quarantined += 1;
+    this.ctx.metrics.quarantined += 1;
+  }
+
+  private async backOff(entries: OutboxDoc[], error: unknown): Promise<void> {
+    const { store, tunables } = this.ctx;
+    this.ctx.metrics.pushFailures += entries.length;
+    this.ctx.metrics.retries += 1;
+    const message = error instanceof Error ? error.message : String(error);
+    await store.outbox.bulkWrite(
+      entries.map((entry) => ({
+        updateOne: {
+          filter: { _id: entry._id },
+          update: {
+            $inc: { attempts: 1 },
+            $set: {
+              lastError: message,
+              nextAt: new Date(Date.now() + backoffDelay(tunables.backoff, entry.attempts)),
+            },
+          },
+        },
+      })),
+      { ordered: false },
+    );
+  }
+}

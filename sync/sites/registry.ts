@@ -1,0 +1,118 @@
+import type { Timestamp } from 'mongodb';
+import type { EngineContext } from '../engine/context.js';
+import { SITES, TOMBSTONES } from '../engine/rules.js';
+
+export interface SiteInfo {
+  machineHash: string;
+  hostname: string;
+  version: string;
+  /** New each engine start: two live engines with one instance ID have different sessions. */
+  sessionId: string;
+}
+
+export interface SiteDoc {
+  _id: string;
+  machineHash: string;
+  hostname: string;
+  version: string;
+  sessionId: string;
+  lastSeen: Date;
+  pullCt?: Timestamp | null;
+  duplicate?: { hostname: string; machineHash: string; seenAt: Date } | null;
+}
+
+export interface DuplicateInstance {
+  instanceId: string;
+  otherHostname: string;
+  otherMachineHash: string;
+  seenAt: Date;
+}
+
+/**
+ * Registers this site in `<db>.outpost_sites` and notices another live engine using the same
+ * instance ID (a cloned disk, two installs sharing a data directory). The one that notices writes
+ * the finding into the other's record as well, so both report it.
+ */
+export async function heartbeat(
+  ctx: EngineContext,
+  db: string,
+  info: SiteInfo,
+): Promise<DuplicateInstance | undefined> {
+  const sites = ctx.central.db(db).collection<SiteDoc>(SITES);
+  const pull = await ctx.store.checkpoints.findOne({ _id: `pull:${db}` });
+  const now = new Date();
+  const before = await sites.findOneAndUpdate(
+    { _id: ctx.instanceId },
+    { $set: { ...info, lastSeen: now, pullCt: pull?.ct ?? null } },
+    { upsert: true, returnDocument: 'before' },
+  );
+  const liveWindow = ctx.tunables.heartbeatMs * 3;
+  const other =
+    before &&
+    before.sessionId !== info.sessionId &&
+    now.getTime() - before.lastSeen.getTime() < liveWindow;
+  if (other) {
+    const duplicate = { hostname: before.hostname, machineHash: before.machineHash, seenAt: now };
+    await sites.updateOne({ _id: ctx.instanceId }, { $set: { duplicate } });
+    ctx.logger.error({
+      event: 'site.duplicate-instance-id',
+      instanceId: ctx.instanceId,
+      otherHostname: before.hostname,
+    });
+    return {
+      instanceId: ctx.instanceId,
+      otherHostname: before.hostname,
+      otherMachineHash: before.machineHash,
+      seenAt: now,
+    };
+  }
+  // Reported by the other engine into our record: keep reporting it while it is recent.
+  const reported = before?.duplicate;
+  if (reported && now.getTime() - reported.seenAt.getTime() < liveWindow) {
+    await sites.updateOne({ _id: ctx.instanceId }, { $set: { duplicate: reported } });
+    return {
+      instanceId: ctx.instanceId,
+      otherHostname: reported.hostname,
+      otherMachineHash: reported.machineHash,
+      seenAt: reported.seenAt,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * Removes tombstones every registered site has passed (its pull checkpoint is later). No fixed
+ * TTL: a site that comes back after months still learns of the deletes it missed. A site that
+ * has never checkpointed holds every tombstone; retire it from the registry to release them.
+ */
+export async function collectTombstones(ctx: EngineContext, db: string): Promise<number> {
+  const sites = await ctx.central
+    .db(db)
+    .collection<SiteDoc>(SITES)
+    .find({}, { projection: { pullCt: 1 } })
+    .toArray();
+  if (sites.length === 0 || sites.some((site) => !site.pullCt)) return 0;
+  const oldest = sites
+    .map((site) => site.pullCt!)
+    .reduce((min, ct) => (ct.comp(min) < 0 ? ct : min));
+  const result = await ctx.central
+    .db(db)
+    .collection(TOMBSTONES)
+    .deleteMany({ ct: { $lt: oldest } });
+  return result.deletedCount;
+}
+
+/** Clock skew of this site against central (ms; positive: this site is ahead) and round trip. */
+export async function measureSkew(
+  ctx: EngineContext,
+): Promise<{ skewMs: number; roundTripMs: number }> {
+  const before = ctx.wallClock();
+  const started = performance.now();
+  const hello = await ctx.central.db('admin').command({ hello: 1 });
+  const roundTripMs = performance.now() - started;
+  const centralTime = (hello['localTime'] as Date).getTime();
+  return {
+    skewMs: Math.round(before + roundTripMs / 2 - centralTime),
+    roundTripMs: Math.round(roundTripMs * 10) / 10,
+  };
+}
