@@ -333,11 +333,23 @@ class Engine implements SyncEngine {
           error,
         });
         await sleep(backoffDelay(this.tunables.backoff, attempt++), signal);
+        await this.reconnectIfClosed(error);
       }
     }
   }
 
+  /**
+   * A client whose first connection attempt failed closes its topology for good: every later
+   * operation fails with MongoTopologyClosedError until connect() is called again.
+   */
+  private async reconnectIfClosed(error: unknown): Promise<void> {
+    const name = (error as { name?: string } | null)?.name;
+    if (name !== 'MongoTopologyClosedError' && name !== 'MongoNotConnectedError') return;
+    await Promise.allSettled([this.options.central.connect(), this.options.local.connect()]);
+  }
+
   private reportCentral(ok: boolean, error?: unknown): void {
+    if (!ok) void this.reconnectIfClosed(error);
     if (ok && this.centralDown) {
       this.centralDown = false;
       this.logger.info({ event: 'central.reachable' });

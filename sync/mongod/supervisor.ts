@@ -41,6 +41,8 @@ export interface MongodSupervisorOptions {
   startTimeoutMs?: number;
   stopTimeoutMs?: number;
   restart?: BackoffPolicy & { stableAfterMs?: number };
+  /** A running mongod that fails this many pings in a row is hung: it is killed and restarted. */
+  watchdog?: { intervalMs: number; failures: number };
 }
 
 export interface RunningMongod {
@@ -94,6 +96,7 @@ export class MongodSupervisor {
   private recoveredUnclean = false;
   private lastExit: ExitInfo | undefined;
   private runningSince = 0;
+  private watchdogTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MongodSupervisorOptions) {
     this.logger = (options.logger ?? silentLogger()).child({ component: 'mongod' });
@@ -154,6 +157,7 @@ export class MongodSupervisor {
   async stop(): Promise<void> {
     this.stopRequested = true;
     clearTimeout(this.restartTimer);
+    clearInterval(this.watchdogTimer);
     await this.startInFlight?.catch(() => undefined);
     const name = this.current.name;
     if (name === 'stopped') return;
@@ -214,6 +218,7 @@ export class MongodSupervisor {
       const running = await this.spawnAndWait();
       this.transition({ name: 'running', ...running, since: new Date().toISOString() });
       this.runningSince = Date.now();
+      this.startWatchdog();
       return running;
     } catch (error) {
       const failure = toOutpostError(error);
@@ -294,9 +299,41 @@ export class MongodSupervisor {
     return { pid: child.pid, port, uri: localUri(port, this.replSetName) };
   }
 
+  /**
+   * A process can be alive yet never answer again (seen: mongod under Wine after an access
+   * violation). Consecutive failed pings count as a crash: kill, then the restart path.
+   */
+  private startWatchdog(): void {
+    const { intervalMs, failures } = this.options.watchdog ?? { intervalMs: 5_000, failures: 4 };
+    let missed = 0;
+    clearInterval(this.watchdogTimer);
+    this.watchdogTimer = setInterval(() => {
+      const client = this.client;
+      const child = this.child;
+      if (this.current.name !== 'running' || !client || !child) return;
+      client
+        .db('admin')
+        .command({ ping: 1 }, { timeoutMS: intervalMs })
+        .then(
+          () => (missed = 0),
+          () => {
+            if (++missed < failures || this.current.name !== 'running') return;
+            this.logger.error({
+              event: 'mongod.unresponsive',
+              pid: child.pid,
+              missedPings: missed,
+            });
+            child.kill('SIGKILL');
+          },
+        );
+    }, intervalMs);
+    this.watchdogTimer.unref();
+  }
+
   private onChildExit(child: ChildProcess): void {
     if (child !== this.child) return;
     this.child = undefined;
+    clearInterval(this.watchdogTimer);
     if (this.current.name !== 'running' || this.stopRequested) return;
     this.logger.error({ event: 'mongod.exited-unexpectedly', ...this.lastExit });
     void this.closeClient();

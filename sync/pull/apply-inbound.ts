@@ -55,12 +55,11 @@ export async function applyInbound(
     for (const [coll, group] of byColl) {
       const collection = ctx.local.db(db).collection(coll);
       const ids = group.map((item) => item.id) as never[];
-      const [docs, metas] = await Promise.all([
-        collection.find({ _id: { $in: ids } }, { session }).toArray(),
-        ctx.store.meta
-          .find({ _id: { $in: group.map((item) => syncKey(db, coll, item.id)) } }, { session })
-          .toArray(),
-      ]);
+      // One after the other: two operations started together in a new transaction both try to
+      // start it (server error 117).
+      const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
+      const metaKeys = group.map((item) => syncKey(db, coll, item.id));
+      const metas = await ctx.store.meta.find({ _id: { $in: metaKeys } }, { session }).toArray();
       const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
       const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
       const keepBase =

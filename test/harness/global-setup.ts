@@ -22,6 +22,19 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  // Development shortcut: reuse already running mongods, e.g. OUTPOST_TEST_REUSE='["central uri","site uri",...]'.
+  const reuse = process.env['OUTPOST_TEST_REUSE'];
+  if (reuse) {
+    const [central, ...sites] = JSON.parse(reuse) as string[];
+    const provided = await providedMongod();
+    project.provide('mongo', {
+      binary: provided.path,
+      kind: provided.kind,
+      central: central!,
+      sites,
+    });
+    return;
+  }
   const leftovers = killLeftovers();
   if (leftovers > 0)
     process.stderr.write(`[harness] killed ${leftovers} mongod(s) left by an earlier run\n`);

@@ -1,0 +1,104 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { converged, createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+describe('sync engine: capture, push, pull', () => {
+  it('carries a site write to central and to the other site, stamped with _sync', async () => {
+    cluster = await createCluster({ sites: 2 });
+    const [a, b] = cluster.sites as [
+      NonNullable<TestCluster['sites'][0]>,
+      NonNullable<TestCluster['sites'][0]>,
+    ];
+    await a.db
+      .collection('sales')
+      .insertOne({ _id: 's1' as never, total: 10, items: [{ sku: 'A', qty: 1 }] });
+    await waitFor(
+      'sale at site b',
+      async () => (await b.db.collection('sales').findOne({ _id: 's1' as never })) !== null,
+    );
+    const atCentral = await cluster.centralDb.collection('sales').findOne({ _id: 's1' as never });
+    expect(atCentral?.['_sync']).toMatchObject({ o: a.instanceId });
+    expect(typeof atCentral?.['_sync'].v).toBe('string');
+    expect(atCentral?.['_sync'].ct?._bsontype).toBe('Timestamp');
+    // Local data stays clean: no _sync at the sites.
+    expect(await b.db.collection('sales').findOne({ _id: 's1' as never })).toEqual({
+      _id: 's1',
+      total: 10,
+      items: [{ sku: 'A', qty: 1 }],
+    });
+
+    await a.db.collection('sales').updateOne({ _id: 's1' as never }, { $set: { total: 12 } });
+    await waitFor(
+      'update at site b',
+      async () =>
+        (await b.db.collection('sales').findOne({ _id: 's1' as never }))?.['total'] === 12,
+    );
+    await b.db.collection('sales').deleteOne({ _id: 's1' as never });
+    await waitFor(
+      'delete at central and a',
+      async () =>
+        (await cluster!.centralDb.collection('sales').countDocuments()) === 0 &&
+        (await a.db.collection('sales').countDocuments()) === 0,
+    );
+    const tombstone = await cluster.centralDb.collection('outpost_tombstones').findOne({});
+    expect(tombstone).toMatchObject({ _id: { coll: 'sales', id: 's1' }, o: b.instanceId });
+    await waitFor('convergence', () => converged(cluster!, ['sales']));
+  });
+
+  it('applies head-office changes at central to every site', async () => {
+    cluster = await createCluster({ sites: 2 });
+    await cluster.headOffice.insert(cluster.dbName, 'products', {
+      _id: 'p1',
+      name: 'Espresso',
+      price: 2.5,
+    });
+    await waitFor('product at both sites', async () => {
+      const found = await Promise.all(
+        cluster!.sites.map((s) => s.db.collection('products').findOne({ _id: 'p1' as never })),
+      );
+      return found.every((doc) => doc?.['price'] === 2.5);
+    });
+    await cluster.headOffice.update(cluster.dbName, 'products', 'p1', (doc) => ({
+      ...doc,
+      price: 2.8,
+    }));
+    await waitFor('new price at both sites', async () => {
+      const found = await Promise.all(
+        cluster!.sites.map((s) => s.db.collection('products').findOne({ _id: 'p1' as never })),
+      );
+      return found.every((doc) => doc?.['price'] === 2.8);
+    });
+    await cluster.headOffice.delete(cluster.dbName, 'products', 'p1');
+    await waitFor('product gone at both sites', async () => {
+      const counts = await Promise.all(
+        cluster!.sites.map((s) => s.db.collection('products').countDocuments()),
+      );
+      return counts.every((n) => n === 0);
+    });
+  });
+
+  it('makes no ping-pong: one site write is one central write and one apply per other site', async () => {
+    cluster = await createCluster({ sites: 3 });
+    const [a, b, c] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'once' as never, total: 1 });
+    await waitFor('convergence', () => converged(cluster!, ['sales']));
+    // Let echoes (the applies at b and c captured locally) come back through push.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const [sa, sb, sc] = await Promise.all([
+      a!.engine.status(),
+      b!.engine.status(),
+      c!.engine.status(),
+    ]);
+    expect(sa.counters.centralWrites).toBe(1);
+    expect(sb.counters.centralWrites + sc.counters.centralWrites).toBe(0);
+    expect(sb.counters.localApplies).toBe(1);
+    expect(sc.counters.localApplies).toBe(1);
+    expect(sa.counters.localApplies).toBe(0);
+    expect(sb.outboxDepth + sc.outboxDepth).toBe(0);
+  });
+});
