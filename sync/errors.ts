@@ -20,6 +20,24 @@ export const ErrorCode = {
   IdentityStoreNotWritable: 'IDENTITY_STORE_NOT_WRITABLE',
   MachineIdUnavailable: 'MACHINE_ID_UNAVAILABLE',
   CentralUnreachable: 'CENTRAL_UNREACHABLE',
+  /** A call's arguments failed its schema (HTTP 400, CLI exit 2). */
+  InvalidArgs: 'INVALID_ARGS',
+  /** A call name the bridge contract does not define (HTTP 404). */
+  UnknownCall: 'UNKNOWN_CALL',
+  /** A conflict, log entry or other record named by an argument does not exist (HTTP 404). */
+  NotFound: 'NOT_FOUND',
+  /** The feature behind a call is not available in this build or instance (HTTP 501). */
+  NotImplemented: 'NOT_IMPLEMENTED',
+  ApiHostNotLoopback: 'API_HOST_NOT_LOOPBACK',
+  ApiTokenUnreadable: 'API_TOKEN_UNREADABLE',
+  ApiUnauthorized: 'API_UNAUTHORIZED',
+  /** Host or Origin header not this loopback server's (DNS rebinding, cross-site requests). */
+  ApiHostRejected: 'API_HOST_REJECTED',
+  ApiBodyTooLarge: 'API_BODY_TOO_LARGE',
+  ApiInvalidJson: 'API_INVALID_JSON',
+  ApiMethodNotAllowed: 'API_METHOD_NOT_ALLOWED',
+  /** The CLI found no running instance, could not connect, or had its token refused. */
+  InstanceUnreachable: 'INSTANCE_UNREACHABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -108,6 +126,21 @@ export function isRetryable(error: unknown): boolean {
     return error.code === ErrorCode.CentralUnreachable || error.code === ErrorCode.MongodNotRunning;
   }
   if (typeof error !== 'object' || error === null) return false;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause !== undefined && cause !== error && isRetryable(cause)) return true;
+  const bulk = error as { name?: unknown; writeErrors?: unknown; message?: unknown };
+  // The driver reports a lost connection during a bulk write as a MongoBulkWriteError without
+  // per-document errors, carrying the topology's message.
+  if (
+    bulk.name === 'MongoBulkWriteError' &&
+    (!Array.isArray(bulk.writeErrors) || bulk.writeErrors.length === 0) &&
+    typeof bulk.message === 'string' &&
+    /Topology is closed|not connected|Server selection timed out|connection .* closed/i.test(
+      bulk.message,
+    )
+  ) {
+    return true;
+  }
   const candidate = error as {
     name?: unknown;
     code?: unknown;

@@ -1,19 +1,102 @@
 /**
  * The bridge contract: every call the UI can make and every event it can receive, in one type.
  * The Electron preload and the HTTP client both implement it; the main side derives its handlers
- * from it. The renderer imports this file with `import type` only.
+ * from it (sync/api/handlers.ts, with one zod schema per call in sync/api/schemas.ts). The
+ * renderer imports this file with `import type` only.
  */
 import type { ErrorPayload } from '../errors.js';
+import type {
+  AppInfo,
+  AutoResolveResult,
+  CollectionView,
+  ConfigUpdateResult,
+  ConfigView,
+  ConflictState,
+  ConflictView,
+  EngineState,
+  HealthReport,
+  JsonObject,
+  LogEntryView,
+  QuarantineView,
+  ResolveConflictResult,
+  StatusView,
+  VerifyReport,
+} from './views.js';
+
+export type * from './views.js';
+
+export interface ListCollectionsArgs {
+  db?: string;
+}
+
+export interface ListConflictsArgs {
+  /** Default 'open'. */
+  state?: ConflictState | 'all';
+  db?: string;
+  coll?: string;
+  /** 1 to 500, default 50; newest first. */
+  limit?: number;
+}
+
+/** Keep the site's or central's version, or write an edited merge. */
+export type ResolveConflictArgs =
+  { id: string; keep: 'site' | 'central' } | { id: string; keep: 'merged'; doc: JsonObject };
+
+export interface AutoResolveArgs {
+  db?: string;
+  coll?: string;
+  /** Default: each collection's configured strategy (lww where that is manual). */
+  strategy?: 'lww' | 'site-wins' | 'central-wins';
+}
+
+export interface ListLogArgs {
+  /** 1 to 1000, default 100; newest first. */
+  limit?: number;
+  level?: 'info' | 'warn' | 'error';
+  event?: string;
+  /** ISO date-time: only entries at or after it. */
+  since?: string;
+}
+
+export interface ListQuarantineArgs {
+  db?: string;
+  coll?: string;
+  limit?: number;
+}
+
+export interface UpdateConfigArgs {
+  /** A JSON merge patch (RFC 7396) of the config file: `null` removes a key. */
+  patch: JsonObject;
+}
+
+export interface VerifyArgs {
+  db?: string;
+  colls?: string[];
+  repair?: boolean;
+}
 
 export interface BridgeCalls {
-  'app:get-info': {
-    args: void;
-    result: { version: string; instanceId: string; headless: boolean };
-  };
+  'app:get-info': { args: void; result: AppInfo };
+  'sync:get-status': { args: void; result: StatusView };
+  'sync:get-health': { args: void; result: HealthReport };
+  'sync:run-now': { args: void; result: { state: EngineState } };
+  'sync:pause': { args: void; result: { state: EngineState } };
+  'sync:resume': { args: void; result: { state: EngineState } };
+  'sync:verify': { args: VerifyArgs; result: VerifyReport };
+  'collections:list': { args: ListCollectionsArgs; result: { collections: CollectionView[] } };
+  'conflicts:list': { args: ListConflictsArgs; result: { conflicts: ConflictView[] } };
+  'conflicts:resolve': { args: ResolveConflictArgs; result: ResolveConflictResult };
+  'conflicts:auto-resolve': { args: AutoResolveArgs; result: AutoResolveResult };
+  'log:list': { args: ListLogArgs; result: { entries: LogEntryView[] } };
+  'quarantine:list': { args: ListQuarantineArgs; result: { items: QuarantineView[] } };
+  'config:get': { args: void; result: ConfigView };
+  'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
 }
 
 export interface BridgeEvents {
   'app:error-raised': ErrorPayload;
+  /** The engine changed state (also sent once, with the current state, to each new listener). */
+  'sync:status-changed': { state: EngineState };
 }
 
 export type BridgeCallName = keyof BridgeCalls;
@@ -29,4 +112,34 @@ export interface BridgeContract {
 }
 
 /** Call names as a runtime list, for transports that validate what they are asked. */
-export const BRIDGE_CALLS = ['app:get-info'] as const satisfies readonly BridgeCallName[];
+export const BRIDGE_CALLS = [
+  'app:get-info',
+  'sync:get-status',
+  'sync:get-health',
+  'sync:run-now',
+  'sync:pause',
+  'sync:resume',
+  'sync:verify',
+  'collections:list',
+  'conflicts:list',
+  'conflicts:resolve',
+  'conflicts:auto-resolve',
+  'log:list',
+  'quarantine:list',
+  'config:get',
+  'config:update',
+] as const satisfies readonly BridgeCallName[];
+
+export const BRIDGE_EVENTS = [
+  'app:error-raised',
+  'sync:status-changed',
+] as const satisfies readonly BridgeEventName[];
+
+export function isBridgeCallName(name: string): name is BridgeCallName {
+  return (BRIDGE_CALLS as readonly string[]).includes(name);
+}
+
+// Compile-time check that BRIDGE_CALLS lists every call of BridgeCalls.
+type UnlistedCall = Exclude<BridgeCallName, (typeof BRIDGE_CALLS)[number]>;
+const everyCallListed: [UnlistedCall] extends [never] ? true : UnlistedCall = true;
+void everyCallListed;

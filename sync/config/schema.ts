@@ -132,11 +132,22 @@ const shape = {
       port: port(0).default(27_080),
     })
     .prefault({}),
+  /** Thresholds of the health checks (sync/status/health.ts); a value over `...Warn` warns. */
   health: z
     .strictObject({
       queueWarn: nonNegativeInt.default(1_000),
       failureRateWarn: z.number().min(0).max(1).default(0.05),
       centralDownFailMs: nonNegativeInt.default(300_000),
+      /** Age of the oldest unsynced change, and propagation lag of pulled changes. */
+      syncLagWarnMs: nonNegativeInt.default(300_000),
+      openConflictsWarn: nonNegativeInt.default(0),
+      clockSkewWarnMs: nonNegativeInt.default(5_000),
+      clockSkewFailMs: nonNegativeInt.default(120_000),
+      /** Free space on the data directory's file system. */
+      diskWarnBytes: nonNegativeInt.default(1024 ** 3),
+      diskFailBytes: nonNegativeInt.default(200 * 1024 ** 2),
+      /** Window of push/pull rates and of the failure rate. */
+      rateWindowMs: positiveInt.default(60_000),
     })
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),

@@ -53,8 +53,9 @@ export async function writeLocal(
 export async function inLocalTransaction<T>(
   ctx: EngineContext,
   work: (session: ClientSession) => Promise<T>,
+  reuse?: ClientSession,
 ): Promise<T> {
-  const session = ctx.local.startSession();
+  const session = reuse ?? ctx.local.startSession();
   try {
     let result: T | undefined;
     await session.withTransaction(async () => {
@@ -62,6 +63,6 @@ export async function inLocalTransaction<T>(
     });
     return result as T;
   } finally {
-    await session.endSession();
+    if (!reuse) await session.endSession();
   }
 }

@@ -1,4 +1,4 @@
-import type { MongoClient } from 'mongodb';
+import type { ClientSession, MongoClient } from 'mongodb';
 import type { Logger } from '../logging/logger.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { HybridClock } from './hlc.js';
@@ -56,6 +56,12 @@ export interface EngineContext {
   tunables: EngineTunables;
   faults: Faults | undefined;
   metrics: EngineCounters;
+  /**
+   * One session per database for pull's local transactions. Capture filters this session's
+   * changes out on the server (`lsid`), so inbound documents are not captured and pushed back only
+   * to be dropped as echoes. Echo suppression by hash still covers what the filter misses.
+   */
+  applySessions: Map<string, ClientSession>;
   /** Wakes the push loop (capture calls it after each batch). */
   notifyPush(): void;
   /** Records a central failure or success for offline detection. */

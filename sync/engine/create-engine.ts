@@ -147,6 +147,9 @@ class Engine implements SyncEngine {
         metrics: this.counters,
         notifyPush: () => this.wakePush?.(),
         reportCentral: (ok, error) => this.reportCentral(ok, error),
+        applySessions: new Map(
+          this.options.rules.databases.map((db) => [db.name, this.options.local.startSession()]),
+        ),
       };
     } catch (error) {
       this.fail(error);
@@ -201,6 +204,9 @@ class Engine implements SyncEngine {
     this.wakePush?.();
     await Promise.allSettled(this.loops);
     this.loops = [];
+    await Promise.allSettled(
+      [...(this.ctx?.applySessions.values() ?? [])].map((session) => session.endSession()),
+    );
     this.transition('stopped');
   }
 

@@ -101,10 +101,11 @@ export class SyncRules {
   }
 
   /** $match for the local change stream of `db`: changes the site must push. */
-  captureMatch(db: string): Document {
+  captureMatch(db: string, ownApplySession?: unknown): Document {
     return {
       operationType: { $in: ['insert', 'update', 'replace', 'delete'] },
       'ns.coll': this.collectionCondition(db, 'push'),
+      ...(ownApplySession ? { 'lsid.id': { $ne: ownApplySession } } : {}),
     };
   }
 

@@ -49,91 +49,95 @@ export async function applyInbound(
   for (const item of latest.values())
     byColl.set(item.coll, [...(byColl.get(item.coll) ?? []), item]);
   await ctx.faults?.hit('pull:before-apply');
-  await inLocalTransaction(ctx, async (session) => {
-    Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
-    const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
-    for (const [coll, group] of byColl) {
-      const collection = ctx.local.db(db).collection(coll);
-      const ids = group.map((item) => item.id) as never[];
-      // One after the other: two operations started together in a new transaction both try to
-      // start it (server error 117).
-      const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
-      const metaKeys = group.map((item) => syncKey(db, coll, item.id));
-      const metas = await ctx.store.meta.find({ _id: { $in: metaKeys } }, { session }).toArray();
-      const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
-      const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
-      const keepBase =
-        ctx.rules.ruleFor(db, coll)?.strategy === 'merge' ||
-        (ctx.rules.ruleFor(db, coll)?.counters.length ?? 0) > 0;
-      const appOps: AnyBulkWriteOperation[] = [];
-      for (const item of group) {
-        const local = docById.get(idKey(item.id));
-        const meta = metaById.get(idKey(item.id));
-        if (item.v && meta?.base && compareVersions(meta.base, item.v) >= 0) {
-          result.skippedStale += 1;
-          continue;
-        }
-        const content = item.doc ? stripSync(item.doc) : null;
-        const incomingHash = content ? contentHash(content) : null;
-        const localHash = local ? contentHash(local) : null;
-        const synced = meta
-          ? meta.deleted
-            ? local === undefined
-            : meta.hash === localHash
-          : local === undefined;
-        if (!synced && localHash !== incomingHash) {
-          result.skippedUnsynced += 1;
-          continue;
-        }
-        if (content && !isApplicable(content, item.id)) {
-          await quarantineInbound(ctx, db, item, session);
-          result.quarantined += 1;
-          continue;
-        }
-        if (content && localHash !== incomingHash) {
-          appOps.push({
-            replaceOne: {
-              filter: { _id: item.id } as Filter<Document>,
-              replacement: content,
+  await inLocalTransaction(
+    ctx,
+    async (session) => {
+      Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
+      const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
+      for (const [coll, group] of byColl) {
+        const collection = ctx.local.db(db).collection(coll);
+        const ids = group.map((item) => item.id) as never[];
+        // One after the other: two operations started together in a new transaction both try to
+        // start it (server error 117).
+        const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
+        const metaKeys = group.map((item) => syncKey(db, coll, item.id));
+        const metas = await ctx.store.meta.find({ _id: { $in: metaKeys } }, { session }).toArray();
+        const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
+        const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
+        const keepBase =
+          ctx.rules.ruleFor(db, coll)?.strategy === 'merge' ||
+          (ctx.rules.ruleFor(db, coll)?.counters.length ?? 0) > 0;
+        const appOps: AnyBulkWriteOperation[] = [];
+        for (const item of group) {
+          const local = docById.get(idKey(item.id));
+          const meta = metaById.get(idKey(item.id));
+          if (item.v && meta?.base && compareVersions(meta.base, item.v) >= 0) {
+            result.skippedStale += 1;
+            continue;
+          }
+          const content = item.doc ? stripSync(item.doc) : null;
+          const incomingHash = content ? contentHash(content) : null;
+          const localHash = local ? contentHash(local) : null;
+          const synced = meta
+            ? meta.deleted
+              ? local === undefined
+              : meta.hash === localHash
+            : local === undefined;
+          if (!synced && localHash !== incomingHash) {
+            result.skippedUnsynced += 1;
+            continue;
+          }
+          if (content && !isApplicable(content, item.id)) {
+            await quarantineInbound(ctx, db, item, session);
+            result.quarantined += 1;
+            continue;
+          }
+          if (content && localHash !== incomingHash) {
+            appOps.push({
+              replaceOne: {
+                filter: { _id: item.id } as Filter<Document>,
+                replacement: content,
+                upsert: true,
+              },
+            });
+          } else if (!content && local) {
+            appOps.push({ deleteOne: { filter: { _id: item.id } as Filter<Document> } });
+          }
+          const base = item.v ?? meta?.base ?? null;
+          metaOps.push({
+            updateOne: {
+              filter: { _id: syncKey(db, coll, item.id) },
+              update: {
+                $set: {
+                  base,
+                  hash: incomingHash,
+                  ct: item.ct ?? null,
+                  deleted: content === null,
+                  baseDoc: keepBase ? content : null,
+                },
+              },
               upsert: true,
             },
           });
-        } else if (!content && local) {
-          appOps.push({ deleteOne: { filter: { _id: item.id } as Filter<Document> } });
+          ctx.clock.receive(item.v);
+          result.applied += 1;
         }
-        const base = item.v ?? meta?.base ?? null;
-        metaOps.push({
-          updateOne: {
-            filter: { _id: syncKey(db, coll, item.id) },
-            update: {
-              $set: {
-                base,
-                hash: incomingHash,
-                ct: item.ct ?? null,
-                deleted: content === null,
-                baseDoc: keepBase ? content : null,
-              },
-            },
-            upsert: true,
-          },
-        });
-        ctx.clock.receive(item.v);
-        result.applied += 1;
+        if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
       }
-      if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
-    }
-    if (metaOps.length > 0) await ctx.store.meta.bulkWrite(metaOps, { session, ordered: true });
-    await ctx.store.checkpoints.updateOne(
-      { _id: checkpoint.id },
-      { $set: { ...checkpoint.set, updatedAt: new Date() } },
-      { upsert: true, session },
-    );
-    await ctx.store.checkpoints.updateOne(
-      { _id: 'hlc' },
-      { $max: { l: ctx.clock.state.l } },
-      { upsert: true, session },
-    );
-  });
+      if (metaOps.length > 0) await ctx.store.meta.bulkWrite(metaOps, { session, ordered: true });
+      await ctx.store.checkpoints.updateOne(
+        { _id: checkpoint.id },
+        { $set: { ...checkpoint.set, updatedAt: new Date() } },
+        { upsert: true, session },
+      );
+      await ctx.store.checkpoints.updateOne(
+        { _id: 'hlc' },
+        { $max: { l: ctx.clock.state.l } },
+        { upsert: true, session },
+      );
+    },
+    ctx.applySessions.get(db),
+  );
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;
   ctx.metrics.localApplies += result.applied;

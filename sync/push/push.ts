@@ -153,14 +153,13 @@ export class Push {
     try {
       result = await central.bulkWrite(ops, { ordered: false });
     } catch (error) {
-      if (
-        !(error instanceof MongoBulkWriteError) ||
-        isRetryable(error) ||
-        !Array.isArray(error.writeErrors)
-      )
-        throw error;
+      // Only per-document errors are outcomes. A bulk error without them (the driver raises
+      // "MongoBulkWriteError: Topology is closed") means the batch failed as a whole.
+      if (!(error instanceof MongoBulkWriteError) || isRetryable(error)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [];
+      if (writeErrors.length === 0) throw error;
       result = error.result;
-      for (const writeError of error.writeErrors) {
+      for (const writeError of writeErrors) {
         const info = writeError.errInfo as Document | undefined;
         errors.set(writeError.index, {
           code: writeError.code,
@@ -176,9 +175,13 @@ export class Push {
     const conflicted: PushPlan[] = [];
     const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
     const unsure: PushPlan[] = [];
+    const upserted = new Set(Object.keys(result?.upsertedIds ?? {}).map(Number));
     plans.forEach((plan, index) => {
       const error = errors.get(index);
-      if (!error) return void (plan.kind === 'insert' ? succeeded.push(plan) : unsure.push(plan));
+      // An insert is done only if the server reports its upsert; never by absence of an error.
+      if (!error && plan.kind === 'insert')
+        return void (upserted.has(index) ? succeeded : unsure).push(plan);
+      if (!error) return void unsure.push(plan);
       // A duplicate key is a conflict (same _id inserted elsewhere, or a unique-index clash);
       // a transient code is retried next round; anything else can never be written as it is.
       if (error.code === 11000) conflicted.push(plan);
@@ -186,8 +189,13 @@ export class Push {
       else poisoned.push({ plan, code: error.code, message: error.message });
     });
     const updates = unsure.filter((p) => p.kind === 'update').length;
-    const deletes = unsure.length - updates;
-    if ((result?.matchedCount ?? 0) >= updates && (result?.deletedCount ?? 0) >= deletes) {
+    const deletes = unsure.filter((p) => p.kind === 'delete').length;
+    const inserts = unsure.length - updates - deletes;
+    if (
+      inserts === 0 &&
+      (result?.matchedCount ?? 0) >= updates &&
+      (result?.deletedCount ?? 0) >= deletes
+    ) {
       succeeded.push(...unsure);
     } else {
       // The matched count fell short: one read of the batch's versions tells which ones.
@@ -272,6 +280,7 @@ export class Push {
 
   private async backOff(entries: OutboxDoc[], error: unknown): Promise<void> {
     const { store, tunables } = this.ctx;
+    this.ctx.logger.debug({ event: 'push.backed-off', entries: entries.length, error });
     this.ctx.metrics.pushFailures += entries.length;
     this.ctx.metrics.retries += 1;
     const message = error instanceof Error ? error.message : String(error);

@@ -100,5 +100,7 @@ describe('sync engine: capture, push, pull', () => {
     expect(sc.counters.localApplies).toBe(1);
     expect(sa.counters.localApplies).toBe(0);
     expect(sb.outboxDepth + sc.outboxDepth).toBe(0);
+    // Inbound applies are filtered out of capture on the server (by session), not re-captured.
+    expect(sb.counters.captured + sc.counters.captured).toBe(0);
   });
 });

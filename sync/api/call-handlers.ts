@@ -1,0 +1,127 @@
+/**
+ * The handler of each bridge call, keyed by call name. Arguments arrive already validated
+ * (handlers.ts); each handler reads the engine through `engine.context` or the status source.
+ */
+import { redactConfig, updateConfig } from '../config/index.js';
+import type { LocalStore } from '../engine/store.js';
+import { ErrorCode, OutpostError } from '../errors.js';
+import type { Logger } from '../logging/logger.js';
+import { redactDeep } from '../logging/redact.js';
+import type { StatusSource } from '../status/status-source.js';
+import type { EngineState } from '../status/engine-state.js';
+import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
+import { listConflicts, listLog, listQuarantine } from './queries.js';
+import type { JsonObject } from './views.js';
+
+interface CallContext extends ApiHandlerOptions {
+  source: StatusSource;
+  logger: Logger;
+}
+
+function notImplemented(call: string, what: string): OutpostError {
+  return new OutpostError(
+    ErrorCode.NotImplemented,
+    `${what} is not available in this version of Outpost (${call}).`,
+    { details: { call } },
+  );
+}
+
+export function createCallHandlers(c: CallContext): CallHandlers {
+  const { engine } = c;
+  const store = (): LocalStore | undefined => engine.context?.store;
+
+  /** Operator actions go to the sync log (the audit trail) as well as to the process log. */
+  async function audit(event: string, attributes: Record<string, unknown> = {}): Promise<void> {
+    c.logger.info({ event, ...attributes });
+    await store()
+      ?.log.insertOne({ at: new Date(), event, level: 'info', ...attributes })
+      .catch((error: unknown) => c.logger.debug({ event: 'api.audit-failed', error }));
+  }
+
+  const currentState = async (): Promise<{ state: EngineState }> => ({
+    state: (await c.source.engineStatus()).state,
+  });
+
+  return {
+    'app:get-info': () =>
+      Promise.resolve({
+        version: c.app?.version ?? '0.0.0',
+        instanceId: c.instanceId,
+        headless: c.app?.headless ?? true,
+      }),
+    'sync:get-status': () => c.source.status(),
+    'sync:get-health': () => c.source.health(),
+    'sync:run-now': async () => {
+      engine.syncNow();
+      await audit('operator.sync-requested');
+      return currentState();
+    },
+    'sync:pause': async () => {
+      await engine.pause();
+      await audit('operator.paused');
+      return currentState();
+    },
+    'sync:resume': async () => {
+      await engine.resume();
+      await audit('operator.resumed');
+      return currentState();
+    },
+    'sync:verify': async (args) => {
+      if (!c.verify) throw notImplemented('sync:verify', 'Verify and repair');
+      await audit('operator.verify-started', { ...args });
+      return c.verify.verify(args);
+    },
+    'collections:list': async (args) => {
+      const ctx = engine.context;
+      if (!ctx) return { collections: [] };
+      const state = (await c.source.engineStatus()).state.name;
+      const centralReachable = state === 'syncing' || state === 'idle';
+      return { collections: await c.source.collections.list(ctx, { ...args, centralReachable }) };
+    },
+    'conflicts:list': async (args) => {
+      const s = store();
+      return { conflicts: s ? await listConflicts(s, args) : [] };
+    },
+    'conflicts:resolve': async (args) => {
+      if (!c.conflicts) throw notImplemented('conflicts:resolve', 'Resolving a conflict by hand');
+      const result = await c.conflicts.resolve(args);
+      await audit('operator.conflict-resolved', { conflict: args.id, keep: args.keep });
+      return result;
+    },
+    'conflicts:auto-resolve': async (args) => {
+      if (!c.conflicts) throw notImplemented('conflicts:auto-resolve', 'Auto-resolving conflicts');
+      const result = await c.conflicts.autoResolve(args);
+      await audit('operator.conflicts-auto-resolved', { ...args, resolved: result.resolved });
+      return result;
+    },
+    'log:list': async (args) => {
+      const s = store();
+      return { entries: s ? await listLog(s, args) : [] };
+    },
+    'quarantine:list': async (args) => {
+      const s = store();
+      return { items: s ? await listQuarantine(s, args) : [] };
+    },
+    'config:get': () =>
+      Promise.resolve({
+        config: redactConfig(c.config) as unknown as JsonObject,
+        file: c.configFile ?? null,
+      }),
+    'config:update': async ({ patch }) => {
+      if (!c.configFile) {
+        throw new OutpostError(
+          ErrorCode.ConfigNotWritable,
+          'This instance was started without a config file, so there is no file to update. ' +
+            'Start it with --config <file> to change settings from the app or the CLI.',
+        );
+      }
+      const saved = await updateConfig(c.configFile, patch);
+      await audit('operator.config-updated', { keys: Object.keys(patch) });
+      return {
+        file: c.configFile,
+        saved: redactDeep(saved) as JsonObject,
+        restartRequired: true,
+      };
+    },
+  };
+}

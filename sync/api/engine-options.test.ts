@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type ConfigPatch } from '../config/index.js';
+import { SyncRules } from '../engine/rules.js';
+import { engineOptionsFromConfig, syncMode } from './engine-options.js';
+import { dataLayout } from './layout.js';
+
+const load = (overrides: ConfigPatch = {}) =>
+  loadConfig({ overrides: { dataDir: '/var/lib/outpost', ...overrides } });
+
+const POS_RULES: ConfigPatch = {
+  databases: [
+    {
+      name: 'pos',
+      collections: {
+        sales: { scope: { field: 'siteId' } },
+        products: { direction: 'pull' },
+        stock: { counters: ['qty'], strategy: 'merge', mergeFallback: 'manual' },
+      },
+    },
+    { name: 'backoffice' },
+  ],
+  exclude: ['sessions'],
+  siteId: 'site-a',
+};
+
+describe('engineOptionsFromConfig', () => {
+  it('maps databases, collection rules with their defaults, exclusions and the site id', async () => {
+    const { rules } = engineOptionsFromConfig(await load(POS_RULES));
+    expect(rules).toEqual({
+      databases: [
+        {
+          name: 'pos',
+          collections: {
+            sales: {
+              direction: 'both',
+              strategy: 'lww',
+              counters: [],
+              scope: { field: 'siteId', includeGlobal: true },
+              mergeFallback: 'lww',
+              deleteVsUpdate: 'update-wins',
+            },
+            products: {
+              direction: 'pull',
+              strategy: 'lww',
+              counters: [],
+              mergeFallback: 'lww',
+              deleteVsUpdate: 'update-wins',
+            },
+            stock: {
+              direction: 'both',
+              strategy: 'merge',
+              counters: ['qty'],
+              mergeFallback: 'manual',
+              deleteVsUpdate: 'update-wins',
+            },
+          },
+        },
+        { name: 'backoffice', collections: {} },
+      ],
+      exclude: ['sessions'],
+      siteId: 'site-a',
+    });
+  });
+
+  it('gives the engine rules it reads as configured (directions, scope filter)', async () => {
+    const rules = new SyncRules(engineOptionsFromConfig(await load(POS_RULES)).rules);
+    expect(rules.databases).toEqual(['pos', 'backoffice']);
+    expect(rules.pushes('pos', 'products')).toBe(false);
+    expect(rules.pulls('pos', 'products')).toBe(true);
+    expect(rules.pushes('pos', 'sales')).toBe(true);
+    expect(rules.ruleFor('pos', 'sessions')).toBeUndefined();
+    expect(rules.scopeFilter('pos', 'sales')).toEqual({
+      $or: [{ siteId: 'site-a' }, { siteId: null }],
+    });
+  });
+
+  it('copies everything: nothing handed to the engine is frozen config', async () => {
+    const config = await load(POS_RULES);
+    const { rules } = engineOptionsFromConfig(config);
+    const stock = rules.databases[0]?.collections['stock'];
+    expect(Object.isFrozen(rules.exclude)).toBe(false);
+    expect(Object.isFrozen(stock?.counters)).toBe(false);
+    expect(stock?.counters).not.toBe(config.databases[0]?.collections['stock']?.counters);
+  });
+
+  it('maps the sync tunables and the meta database, defaults included', async () => {
+    const defaults = engineOptionsFromConfig(await load());
+    expect(defaults.metaDatabase).toBe('outpost');
+    expect(defaults.tunables).toEqual({
+      batchSize: 500,
+      pullBatchSize: 500,
+      pushIntervalMs: 200,
+      lookbackMs: 60_000,
+      backoff: { initialMs: 500, maxMs: 60_000 },
+    });
+    const tuned = engineOptionsFromConfig(
+      await load({
+        local: { metaDatabase: 'outpost_meta' },
+        sync: {
+          batchSize: 50,
+          pullBatchSize: 25,
+          pushIntervalMs: 0,
+          lookbackMs: 1_000,
+          backoff: { initialMs: 100, maxMs: 2_000 },
+        },
+      }),
+    );
+    expect(tuned.metaDatabase).toBe('outpost_meta');
+    expect(tuned.tunables).toEqual({
+      batchSize: 50,
+      pullBatchSize: 25,
+      pushIntervalMs: 0,
+      lookbackMs: 1_000,
+      backoff: { initialMs: 100, maxMs: 2_000 },
+    });
+  });
+
+  it('leaves siteId undefined when none is configured (scoped collections get global docs)', async () => {
+    const { rules } = engineOptionsFromConfig(await load({ databases: [{ name: 'pos' }] }));
+    expect(rules.siteId).toBeUndefined();
+    expect(rules.exclude).toEqual([]);
+  });
+});
+
+describe('syncMode', () => {
+  it('is local-only without a central connection string', async () => {
+    const mode = syncMode(await load({ databases: [{ name: 'pos' }] }));
+    expect(mode).toMatchObject({ enabled: false, reason: 'no-central-uri' });
+    expect(mode.enabled ? '' : mode.message).toContain('OUTPOST_CENTRAL_URI');
+  });
+
+  it('is local-only when no database is listed', async () => {
+    const mode = syncMode(await load({ central: { uri: 'mongodb://central.example/' } }));
+    expect(mode).toMatchObject({ enabled: false, reason: 'no-databases' });
+  });
+
+  it('syncs with a central URI and at least one database', async () => {
+    const uri = 'mongodb+srv://pos:secret@cluster0.example.net/';
+    expect(syncMode(await load({ central: { uri }, databases: [{ name: 'pos' }] }))).toEqual({
+      enabled: true,
+      centralUri: uri,
+    });
+  });
+});
+
+describe('dataLayout', () => {
+  it('puts mongod data, identity and logs under the data directory', () => {
+    const root = path.resolve('/srv/outpost');
+    expect(dataLayout('/srv/outpost/')).toEqual({
+      dataDir: root,
+      mongodDbPath: path.join(root, 'mongod'),
+      identityFile: path.join(root, 'identity.json'),
+      logDir: path.join(root, 'logs'),
+      logFile: path.join(root, 'logs', 'outpost.log'),
+      mongodLogFile: path.join(root, 'logs', 'mongod.log'),
+      configFile: path.join(root, 'outpost.json'),
+    });
+  });
+
+  it('resolves a relative data directory against the working directory', () => {
+    expect(dataLayout('data').dataDir).toBe(path.resolve('data'));
+  });
+});

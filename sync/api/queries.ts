@@ -1,0 +1,117 @@
+/**
+ * Read-only queries of the local store (conflicts, sync log, quarantine) shaped as bridge views.
+ * Documents leave as relaxed Extended JSON so ObjectIds, dates and decimals survive JSON.
+ */
+import { BSON, type Document, type Filter } from 'mongodb';
+import type { LocalStore, LogDoc, QuarantineDoc, SyncKey } from '../engine/store.js';
+import type { ListConflictsArgs, ListLogArgs, ListQuarantineArgs } from './contract.js';
+import type { ConflictSideView, ConflictView, LogEntryView, QuarantineView } from './views.js';
+
+export function toJson(value: unknown): unknown {
+  if (value === undefined) return null;
+  return BSON.EJSON.serialize({ value }, { relaxed: true })['value'] as unknown;
+}
+
+function toJsonObject(value: unknown): Record<string, unknown> | null {
+  const json = toJson(value);
+  return json !== null && typeof json === 'object' && !Array.isArray(json)
+    ? (json as Record<string, unknown>)
+    : null;
+}
+
+function keyFilter(prefix: string, db?: string, coll?: string): Document {
+  return {
+    ...(db === undefined ? {} : { [`${prefix}.db`]: db }),
+    ...(coll === undefined ? {} : { [`${prefix}.coll`]: coll }),
+  };
+}
+
+export async function listConflicts(
+  store: LocalStore,
+  args: ListConflictsArgs,
+): Promise<ConflictView[]> {
+  const state = args.state ?? 'open';
+  const filter: Document = {
+    ...keyFilter('key', args.db, args.coll),
+    ...(state === 'all' ? {} : { state }),
+  };
+  const docs = await store.conflicts
+    .find(filter)
+    .sort({ at: -1 })
+    .limit(args.limit ?? 50)
+    .toArray();
+  return docs.map(conflictView);
+}
+
+function side(value: unknown): ConflictSideView {
+  const doc = (value ?? {}) as Document;
+  return {
+    doc: toJsonObject(doc['doc']),
+    v: (doc['v'] as string | null | undefined) ?? null,
+    deleted: doc['deleted'] === true,
+    ...('origin' in doc ? { origin: (doc['origin'] as string | null) ?? null } : {}),
+  };
+}
+
+export function conflictView(doc: Document): ConflictView {
+  const key = (doc['key'] ?? {}) as Partial<SyncKey>;
+  return {
+    id: String(doc['_id']),
+    db: key.db ?? '',
+    coll: key.coll ?? '',
+    docId: toJson(key.id),
+    kind: String(doc['kind'] ?? 'unknown'),
+    strategy: String(doc['strategy'] ?? 'unknown'),
+    state: doc['state'] === 'open' ? 'open' : 'resolved',
+    outcome: (doc['outcome'] as string | undefined) ?? null,
+    at: toIso(doc['at']),
+    site: side(doc['site']),
+    central: side(doc['central']),
+  };
+}
+
+export async function listLog(store: LocalStore, args: ListLogArgs): Promise<LogEntryView[]> {
+  const filter: Filter<LogDoc> = {
+    ...(args.level === undefined ? {} : { level: args.level }),
+    ...(args.event === undefined ? {} : { event: args.event }),
+    ...(args.since === undefined ? {} : { at: { $gte: new Date(args.since) } }),
+  };
+  // The log is a capped collection: natural order is insertion order.
+  const docs = await store.log
+    .find(filter)
+    .sort({ $natural: -1 })
+    .limit(args.limit ?? 100)
+    .toArray();
+  return docs.map(({ _id: _ignored, at, event, level, ...attributes }) => ({
+    at: toIso(at),
+    event,
+    level,
+    attributes: toJsonObject(attributes) ?? {},
+  }));
+}
+
+export async function listQuarantine(
+  store: LocalStore,
+  args: ListQuarantineArgs,
+): Promise<QuarantineView[]> {
+  const docs = await store.quarantine
+    .find(keyFilter('_id', args.db, args.coll) as Filter<QuarantineDoc>)
+    .sort({ at: -1 })
+    .limit(args.limit ?? 100)
+    .toArray();
+  return docs.map((doc) => ({
+    db: doc._id.db,
+    coll: doc._id.coll,
+    docId: toJson(doc._id.id),
+    reason: doc.reason,
+    code: doc.code ?? null,
+    direction: doc.direction,
+    v: doc.v ?? null,
+    at: toIso(doc.at),
+  }));
+}
+
+export function toIso(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  return typeof value === 'string' ? value : new Date(0).toISOString();
+}

@@ -1,0 +1,77 @@
+/**
+ * One zod schema per bridge call, validating what arrives over IPC or HTTP before a handler runs.
+ * The `satisfies` below makes the compiler check each schema's output against the contract.
+ */
+import { z } from 'zod';
+import type { BridgeCallName, BridgeCalls } from './contract.js';
+
+/** Calls without arguments accept nothing, null or `{}` (an empty JSON body). */
+const noArgs = z
+  .union([z.undefined(), z.null(), z.strictObject({})])
+  .transform((): void => undefined);
+
+const name = z.string().min(1).max(120);
+const limit = (max: number, fallback: number) => z.int().min(1).max(max).default(fallback);
+const objectId = z
+  .string()
+  .regex(/^[0-9a-f]{24}$/i, { error: 'a conflict id: 24 hexadecimal characters' });
+const jsonObject = z.record(z.string(), z.unknown());
+
+export const callSchemas = {
+  'app:get-info': noArgs,
+  'sync:get-status': noArgs,
+  'sync:get-health': noArgs,
+  'sync:run-now': noArgs,
+  'sync:pause': noArgs,
+  'sync:resume': noArgs,
+  'sync:verify': z
+    .strictObject({
+      db: name.optional(),
+      colls: z.array(name).min(1).optional(),
+      repair: z.boolean().optional(),
+    })
+    .prefault({}),
+  'collections:list': z.strictObject({ db: name.optional() }).prefault({}),
+  'conflicts:list': z
+    .strictObject({
+      state: z.enum(['open', 'resolved', 'all']).optional(),
+      db: name.optional(),
+      coll: name.optional(),
+      limit: limit(500, 50),
+    })
+    .prefault({}),
+  'conflicts:resolve': z.discriminatedUnion('keep', [
+    z.strictObject({ id: objectId, keep: z.enum(['site', 'central']) }),
+    z.strictObject({ id: objectId, keep: z.literal('merged'), doc: jsonObject }),
+  ]),
+  'conflicts:auto-resolve': z
+    .strictObject({
+      db: name.optional(),
+      coll: name.optional(),
+      strategy: z.enum(['lww', 'site-wins', 'central-wins']).optional(),
+    })
+    .prefault({}),
+  'log:list': z
+    .strictObject({
+      limit: limit(1_000, 100),
+      level: z.enum(['info', 'warn', 'error']).optional(),
+      event: name.optional(),
+      since: z.iso.datetime({ offset: true }).optional(),
+    })
+    .prefault({}),
+  'quarantine:list': z
+    .strictObject({ db: name.optional(), coll: name.optional(), limit: limit(1_000, 100) })
+    .prefault({}),
+  'config:get': noArgs,
+  'config:update': z.strictObject({ patch: jsonObject }),
+} satisfies { [K in BridgeCallName]: z.ZodType<BridgeCalls[K]['args']> };
+
+export type CallSchemas = typeof callSchemas;
+
+/** A schema failure as `[{ path: 'limit', message: '...' }]`, for `{code, message, details}`. */
+export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? '(arguments)' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}

@@ -1,0 +1,186 @@
+/**
+ * The headless composition root: everything `outpost serve` and the demo run, wired from one
+ * validated config. The Electron main process will build the same parts, with its own data
+ * directory and identity store.
+ *
+ * This is the one file under sync/ that may read `process.env`, and only as the default of the
+ * `env` option (PATH for the mongod lookup, the environment mongod is started with).
+ */
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
+import machineIdPkg from 'node-machine-id';
+import type { Config } from '../config/index.js';
+import { createSyncEngine, type SyncEngine } from '../engine/create-engine.js';
+import { createFileIdentityStore, resolveInstanceId } from '../identity/index.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import {
+  createMongodSupervisor,
+  findMongodBinary,
+  type FoundBinary,
+  type MongodSupervisor,
+} from '../mongod/index.js';
+import { engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
+import { dataLayout, type DataLayout } from './layout.js';
+import { outpostVersion } from './version.js';
+
+/** Central is often across the internet: give up a server selection after 5 s, then retry. */
+export const CENTRAL_SERVER_SELECTION_TIMEOUT_MS = 5_000;
+
+export interface StartOutpostOptions {
+  config: Config;
+  /** Defaults to `process.env`: PATH (mongod lookup) and the environment mongod runs with. */
+  env?: Record<string, string | undefined>;
+  /** Defaults to a JSON log at `<dataDir>/logs/outpost.log` at `config.log.level`. */
+  logger?: Logger;
+  /** Last place to look for mongod (after local.mongodPath, resources, PATH): the dev harness. */
+  mongodBinary?: string;
+  extraMongodArgs?: readonly string[];
+  /** Holds `mongod/mongod[.exe]` in packaged builds; defaults to the repository's resources/. */
+  resourcesDir?: string;
+  /**
+   * Runs once the local mongod is up and before the engine starts: create collections and
+   * indexes the POS software expects, so the engine never races it on first use.
+   */
+  prepareLocal?: (local: MongoClient) => Promise<void>;
+  /** Defaults to node-machine-id's `machineIdSync(true)`. */
+  machineId?: () => string | Promise<string>;
+  /** The config file `config` was read from, if any: where settings changes are saved. */
+  configFile?: string | undefined;
+}
+
+export interface OutpostInstance {
+  instanceId: string;
+  /** What the POS software connects to (replica-set aware). */
+  localUri: string;
+  supervisor: MongodSupervisor;
+  /** Absent in local-only mode (no central, or no database to sync): see `sync`. */
+  engine: SyncEngine | undefined;
+  sync: SyncMode;
+  config: Config;
+  configFile: string | undefined;
+  layout: DataLayout;
+  mongodBinary: FoundBinary;
+  logger: Logger;
+  /** Stops the engine, closes both clients, then shuts mongod down cleanly. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const DEFAULT_RESOURCES_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../resources',
+);
+
+export async function startOutpost(options: StartOutpostOptions): Promise<OutpostInstance> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const layout = dataLayout(config.dataDir);
+  await mkdir(layout.logDir, { recursive: true });
+  const logger = options.logger ?? createLogger({ file: layout.logFile, level: config.log.level });
+  const log = logger.child({ component: 'outpost' });
+
+  const identity = await resolveInstanceId({
+    store: createFileIdentityStore(layout.identityFile),
+    machineId: options.machineId ?? (() => machineIdPkg.machineIdSync(true)),
+  });
+  if (identity.changed) {
+    log.info({ event: 'identity.created', instanceId: identity.instanceId, why: identity.changed });
+  }
+  const mongodBinary = await findMongodBinary({
+    explicitPath: config.local.mongodPath,
+    resourcesDir: options.resourcesDir ?? DEFAULT_RESOURCES_DIR,
+    searchPath: env['PATH'],
+    harnessPath: options.mongodBinary,
+  });
+  log.info({ event: 'mongod.binary', path: mongodBinary.path, source: mongodBinary.source });
+
+  const supervisor = createMongodSupervisor({
+    binary: mongodBinary.path,
+    dbPath: layout.mongodDbPath,
+    port: config.local.port,
+    replSetName: config.local.replSetName,
+    extraArgs: options.extraMongodArgs ?? [],
+    logFile: layout.mongodLogFile,
+    env,
+    logger,
+  });
+  const running = await supervisor.start();
+
+  const local = new MongoClient(running.uri);
+  const mode = syncMode(config);
+  const central = mode.enabled
+    ? new MongoClient(mode.centralUri, {
+        serverSelectionTimeoutMS: CENTRAL_SERVER_SELECTION_TIMEOUT_MS,
+      })
+    : undefined;
+  let engine: SyncEngine | undefined;
+  const shutdown = once(async () => {
+    log.info({ event: 'outpost.stopping' });
+    if (engine) await engine.stop();
+    const closed = await Promise.allSettled([local.close(), central?.close()]);
+    for (const result of closed) {
+      if (result.status === 'rejected')
+        log.debug({ event: 'outpost.client-close-failed', error: result.reason as unknown });
+    }
+    await supervisor.stop();
+    log.info({ event: 'outpost.stopped' });
+  });
+
+  try {
+    await local.connect();
+    await options.prepareLocal?.(local);
+    if (central) {
+      engine = createSyncEngine({
+        ...engineOptionsFromConfig(config),
+        instanceId: identity.instanceId,
+        local,
+        // Not connected here: the driver connects on first use, and a central that is down at
+        // start-up is the offline case the engine handles, not a start failure.
+        central,
+        logger,
+        site: {
+          machineHash: identity.machineHash,
+          hostname: os.hostname(),
+          version: outpostVersion(),
+        },
+      });
+      await engine.start();
+    } else if (!mode.enabled) {
+      log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
+    }
+  } catch (error) {
+    log.error({ event: 'outpost.start-failed', error });
+    await shutdown().catch((cleanup: unknown) =>
+      log.debug({ event: 'outpost.cleanup-failed', error: cleanup }),
+    );
+    throw error;
+  }
+
+  log.info({
+    event: 'outpost.started',
+    instanceId: identity.instanceId,
+    localUri: running.uri,
+    sync: mode.enabled ? 'enabled' : mode.reason,
+  });
+  return {
+    instanceId: identity.instanceId,
+    localUri: running.uri,
+    supervisor,
+    engine,
+    sync: mode,
+    config,
+    configFile: options.configFile,
+    layout,
+    mongodBinary,
+    logger,
+    stop: shutdown,
+  };
+}
+
+/** Wraps `fn` so that every call after the first returns the first call's promise. */
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => (pending ??= fn());
+}

@@ -1,0 +1,171 @@
+/**
+ * What the bridge calls return, as plain JSON: dates are ISO strings, documents are relaxed
+ * Extended JSON. Type-only imports of files without Node dependencies: the renderer compiles this.
+ */
+import type { ErrorPayload } from '../errors.js';
+import type { EngineState } from '../status/engine-state.js';
+
+export type { EngineState, EngineStateName } from '../status/engine-state.js';
+export type { HealthCheck, HealthCheckName, HealthReport, HealthStatus } from '../status/health.js';
+
+/** A JSON object: a document in relaxed Extended JSON, a config, a merge patch. */
+export type JsonObject = Record<string, unknown>;
+
+export interface CountersView {
+  captured: number;
+  pushed: number;
+  pulled: number;
+  echoesDropped: number;
+  conflicts: number;
+  quarantined: number;
+  pushFailures: number;
+  pullFailures: number;
+  retries: number;
+  centralWrites: number;
+  localApplies: number;
+  lastPushAt: string | null;
+  lastPullAt: string | null;
+  lastPullLagMs: number | null;
+}
+
+export interface RatesView {
+  pushedPerSecond: number;
+  pulledPerSecond: number;
+  failureRate: number | null;
+  spanMs: number;
+}
+
+export interface LocalMongodView {
+  state: string;
+  ok: boolean;
+  pid: number | null;
+  port: number | null;
+  uptimeMs: number | null;
+  restarts: number;
+  error: { code: string; message: string } | null;
+}
+
+export interface StatusView {
+  instanceId: string;
+  state: EngineState;
+  outboxDepth: number;
+  oldestUnsyncedAgeMs: number | null;
+  quarantined: number;
+  openConflicts: number;
+  counters: CountersView;
+  rates: RatesView;
+  centralRoundTripMs: number | null;
+  clockSkewMs: number | null;
+  lastSyncAt: string | null;
+  /** Start of the current central outage, when central is unreachable. */
+  offlineSince: string | null;
+  bootstrap: { db: string; done: number; total: number }[];
+  duplicateInstance: { otherHostname: string; otherMachineHash: string; seenAt: string } | null;
+  /** The supervised local mongod; null when this process does not run it. */
+  localMongod: LocalMongodView | null;
+}
+
+export interface CollectionView {
+  db: string;
+  coll: string;
+  direction: string;
+  strategy: string;
+  local: number | null;
+  /** Documents in this site's scope at central; null when central could not be asked. */
+  central: number | null;
+  /** Outbox entries (local changes not yet at central). */
+  pending: number;
+}
+
+export type ConflictState = 'open' | 'resolved';
+
+export interface ConflictSideView {
+  doc: JsonObject | null;
+  v: string | null;
+  deleted: boolean;
+  origin?: string | null;
+}
+
+export interface ConflictView {
+  id: string;
+  db: string;
+  coll: string;
+  docId: unknown;
+  kind: string;
+  strategy: string;
+  state: ConflictState;
+  /** Which version won ('site' or 'central'), once resolved. */
+  outcome: string | null;
+  at: string;
+  site: ConflictSideView;
+  central: ConflictSideView;
+}
+
+export interface LogEntryView {
+  at: string;
+  event: string;
+  level: 'info' | 'warn' | 'error';
+  attributes: JsonObject;
+}
+
+export interface QuarantineView {
+  db: string;
+  coll: string;
+  docId: unknown;
+  reason: string;
+  code: number | string | null;
+  direction: 'push' | 'pull';
+  v: string | null;
+  at: string;
+}
+
+export interface ConfigView {
+  /** The effective config, with the central connection string's credentials removed. */
+  config: JsonObject;
+  /** The file `config:update` writes; null when the instance runs without one. */
+  file: string | null;
+}
+
+export interface ConfigUpdateResult {
+  file: string;
+  /** The file's new content, redacted. */
+  saved: JsonObject;
+  /** Config is read at start: the running engine keeps its settings until restarted. */
+  restartRequired: boolean;
+}
+
+export interface ResolveConflictResult {
+  id: string;
+  state: ConflictState;
+  outcome: string;
+}
+
+export interface AutoResolveResult {
+  resolved: number;
+  remaining: number;
+}
+
+export interface VerifyCollectionReport {
+  db: string;
+  coll: string;
+  compared: number;
+  differing: number;
+  repaired: number;
+  /** Ids of differing documents (relaxed Extended JSON), possibly truncated. */
+  ids: unknown[];
+}
+
+export interface VerifyReport {
+  startedAt: string;
+  finishedAt: string;
+  repair: boolean;
+  collections: VerifyCollectionReport[];
+}
+
+export interface AppInfo {
+  version: string;
+  instanceId: string;
+  headless: boolean;
+}
+
+export type { ErrorPayload };

@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { converged, createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+describe('offline', () => {
+  it('keeps selling while central is unreachable, notices it, and drains by itself when it returns', async () => {
+    cluster = await createCluster({ sites: 2 });
+    const [a, b] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'before' as never, total: 1 });
+    await waitFor(
+      'first sale at b',
+      async () => (await b!.db.collection('sales').countDocuments()) === 1,
+    );
+
+    a!.proxy.cut();
+    await waitFor(
+      'site a offline',
+      async () => (await a!.engine.status()).state.name === 'offline',
+      20_000,
+    );
+    for (let i = 0; i < 120; i++)
+      await a!.db.collection('sales').insertOne({ _id: `offline-${i}` as never, total: i });
+    await a!.db.collection('sales').updateOne({ _id: 'before' as never }, { $set: { total: 99 } });
+    await waitFor(
+      'outbox holds the offline sales',
+      async () => (await a!.engine.status()).outboxDepth === 121,
+    );
+    const offline = await a!.engine.status();
+    expect(offline.state.name).toBe('offline');
+    expect(offline.oldestUnsyncedAgeMs).toBeGreaterThan(0);
+    expect(await cluster.centralDb.collection('sales').countDocuments()).toBe(1);
+
+    a!.proxy.restore();
+    await waitFor(
+      'convergence after central returns',
+      () => converged(cluster!, ['sales']),
+      60_000,
+    );
+    expect(await b!.db.collection('sales').countDocuments()).toBe(121);
+    expect((await b!.db.collection('sales').findOne({ _id: 'before' as never }))?.['total']).toBe(
+      99,
+    );
+    await waitFor('site a back to idle', async () =>
+      ['idle', 'syncing'].includes((await a!.engine.status()).state.name),
+    );
+  });
+
+  it('starts while central is down and syncs once it is reachable', async () => {
+    cluster = await createCluster({ sites: 1, start: false });
+    const [a] = cluster.sites;
+    a!.proxy.cut();
+    await a!.engine.start();
+    await a!.db.collection('sales').insertOne({ _id: 'cold-start' as never, total: 3 });
+    await waitFor(
+      'offline reported',
+      async () => (await a!.engine.status()).state.name === 'offline',
+      20_000,
+    );
+    a!.proxy.restore();
+    await waitFor(
+      'sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1,
+      60_000,
+    );
+  });
+});

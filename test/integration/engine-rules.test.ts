@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+
+describe('collection rules', () => {
+  it('honours direction: push, pull and local-only', async () => {
+    cluster = await createCluster({
+      sites: 2,
+      collections: {
+        sales: { direction: 'push' },
+        products: { direction: 'pull' },
+        local_notes: { direction: 'local-only' },
+      },
+    });
+    const [a, b] = cluster.sites;
+    const central = cluster.centralDb;
+    await a!.db.collection('sales').insertOne({ _id: 'sale-1' as never, total: 5 });
+    await a!.db
+      .collection('products')
+      .insertOne({ _id: 'site-made' as never, name: 'not for central' });
+    await a!.db.collection('local_notes').insertOne({ _id: 'note' as never, text: 'stays here' });
+    await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'p1', name: 'Tea' });
+    await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'hq-sale', total: 1 });
+    await waitFor(
+      'push-only sale at central',
+      async () =>
+        (await central.collection('sales').countDocuments({ _id: 'sale-1' as never })) === 1,
+    );
+    await waitFor('pull-only product at both sites', async () => {
+      const found = await Promise.all(
+        cluster!.sites.map((s) =>
+          s.db.collection('products').countDocuments({ _id: 'p1' as never }),
+        ),
+      );
+      return found.every((n) => n === 1);
+    });
+    await settle();
+    // push-only: never pulled, so b does not get a's sale nor head office's.
+    expect(await b!.db.collection('sales').countDocuments()).toBe(0);
+    expect(await a!.db.collection('sales').countDocuments({ _id: 'hq-sale' as never })).toBe(0);
+    // pull-only: a site's own product write stays local.
+    expect(await central.collection('products').countDocuments({ _id: 'site-made' as never })).toBe(
+      0,
+    );
+    // local-only: neither way.
+    expect(await central.collection('local_notes').countDocuments()).toBe(0);
+  });
+
+  it('never touches excluded collections', async () => {
+    cluster = await createCluster({ sites: 2, exclude: ['customers'] });
+    const [a, b] = cluster.sites;
+    await a!.db.collection('customers').insertOne({ _id: 'c1' as never, name: 'Private' });
+    await cluster.headOffice.insert(cluster.dbName, 'customers', {
+      _id: 'c2',
+      name: 'Central only',
+    });
+    await a!.db.collection('sales').insertOne({ _id: 'marker' as never });
+    await waitFor(
+      'marker at b',
+      async () => (await b!.db.collection('sales').countDocuments()) === 1,
+    );
+    await settle();
+    expect(
+      await cluster.centralDb.collection('customers').countDocuments({ _id: 'c1' as never }),
+    ).toBe(0);
+    expect(await b!.db.collection('customers').countDocuments()).toBe(0);
+    expect(await a!.db.collection('customers').countDocuments({ _id: 'c2' as never })).toBe(0);
+  });
+
+  it('gives a site its own and global documents, never another site\u2019s', async () => {
+    cluster = await createCluster({
+      sites: 3,
+      siteIds: ['north', 'south', 'east'],
+      collections: { orders: { scope: { field: 'siteId', includeGlobal: true } } },
+    });
+    const [north, south, east] = cluster.sites;
+    await north!.db.collection('orders').insertOne({ _id: 'n1' as never, siteId: 'north' });
+    await south!.db.collection('orders').insertOne({ _id: 's1' as never, siteId: 'south' });
+    await cluster.headOffice.insert(cluster.dbName, 'orders', { _id: 'g1', note: 'for everyone' });
+    await cluster.headOffice.insert(cluster.dbName, 'orders', { _id: 'e1', siteId: 'east' });
+    await waitFor(
+      'all orders at central',
+      async () => (await cluster!.centralDb.collection('orders').countDocuments()) === 4,
+    );
+    await waitFor('global order everywhere', async () => {
+      const found = await Promise.all(
+        cluster!.sites.map((s) => s.db.collection('orders').countDocuments({ _id: 'g1' as never })),
+      );
+      return found.every((n) => n === 1);
+    });
+    await waitFor(
+      'east order at east',
+      async () =>
+        (await east!.db.collection('orders').countDocuments({ _id: 'e1' as never })) === 1,
+    );
+    await settle();
+    const ids = async (site: TestCluster['sites'][number]) =>
+      (
+        await site.db
+          .collection('orders')
+          .find({}, { projection: { _id: 1 } })
+          .sort({ _id: 1 })
+          .toArray()
+      ).map((d) => d._id);
+    expect(await ids(north!)).toEqual(['g1', 'n1']);
+    expect(await ids(south!)).toEqual(['g1', 's1']);
+    expect(await ids(east!)).toEqual(['e1', 'g1']);
+    // A delete of another site's order never reaches this site either (tombstones carry the scope).
+    await cluster.headOffice.delete(cluster.dbName, 'orders', 'e1');
+    await waitFor(
+      'east order deleted at east',
+      async () =>
+        (await east!.db.collection('orders').countDocuments({ _id: 'e1' as never })) === 0,
+    );
+  });
+});
