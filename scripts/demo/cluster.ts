@@ -58,6 +58,7 @@ export async function startCentral(
   binary: string,
   port: number,
   logger: Logger,
+  env: NodeJS.ProcessEnv,
   onPid: (pid: number) => void,
 ): Promise<Central> {
   const dir = path.join(root, 'central');
@@ -69,6 +70,7 @@ export async function startCentral(
     replSetName: 'central',
     logFile: path.join(dir, 'mongod.log'),
     logger,
+    env,
   });
   supervisor.onStateChange((state) => state.name === 'running' && onPid(state.pid));
   const running = await supervisor.start();
@@ -84,6 +86,7 @@ export async function startSite(options: {
   port: number;
   centralUri: string;
   binary: string;
+  env: NodeJS.ProcessEnv;
   onPid: (pid: number) => void;
 }): Promise<Site> {
   const config = await loadConfig({
@@ -100,6 +103,7 @@ export async function startSite(options: {
   });
   const instance = await startOutpost({
     config,
+    env: options.env,
     mongodBinary: options.binary,
     prepareLocal: (local) => precreate(local.db(DB), [...COLLECTIONS]),
   });

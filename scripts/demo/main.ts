@@ -6,12 +6,14 @@
  *   --rate <n>       sales per second at each site (default 3)
  *   --keep-data      continue with the data of the previous run instead of starting fresh
  */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import { createLogger } from '../../sync/logging/logger.js';
-import { CACHE_DIR, killWineServer, providedMongod } from '../../test/harness/provision.js';
+import { CACHE_DIR, providedMongod } from '../../test/harness/provision.js';
 import {
   COLLECTIONS,
   PidFile,
@@ -25,6 +27,12 @@ import { compare, statusLines, summary } from './report.js';
 import { CATALOGUE, HeadOffice, SiteTraffic, seedCatalogue } from './traffic.js';
 
 const ROOT = path.join(CACHE_DIR, 'demo');
+/**
+ * The demo's own Wine prefix (read by the harness's wrapper as OUTPOST_WINEPREFIX): ending it
+ * with `wineserver -k` then ends only the demo's Wine processes, never the mongods that tests
+ * or another developer run under the harness's prefix at the same time.
+ */
+const DEMO_WINEPREFIX = path.join(CACHE_DIR, 'wineprefix-demo');
 const STATUS_EVERY_MS = 5_000;
 const PRICE_CHANGE_EVERY_MS = 4_000;
 const DRAIN_TIMEOUT_MS = 90_000;
@@ -82,6 +90,12 @@ const provided = await providedMongod();
 say(
   `mongod ${provided.version} (${provided.kind === 'wine' ? 'Windows build under Wine' : 'native'}): ${provided.path}`,
 );
+const mongodEnv: NodeJS.ProcessEnv =
+  provided.kind === 'wine' ? { ...process.env, OUTPOST_WINEPREFIX: DEMO_WINEPREFIX } : process.env;
+if (provided.kind === 'wine' && !existsSync(path.join(DEMO_WINEPREFIX, 'system.reg'))) {
+  say('Initialising a Wine prefix for the demo (first run only, takes a little while)...');
+  spawnSync(provided.path, ['--version'], { env: mongodEnv, stdio: 'ignore', timeout: 180_000 });
+}
 const logger = createLogger({ file: path.join(ROOT, 'central', 'supervisor.log') });
 const onPid = (pid: number) => pids.add(pid);
 
@@ -95,27 +109,31 @@ try {
     await pickPort(27301),
     await pickPort(27302),
   ];
-  central = await startCentral(ROOT, provided.path, centralPort, logger, onPid);
+  central = await startCentral(ROOT, provided.path, centralPort, logger, mongodEnv, onPid);
   const centralUri = central.uri;
   const headOfficeWriter = createCentralWriter(central.client, 'head-office');
   await seedCatalogue(headOfficeWriter, central.db);
-  sites.push(
-    ...(await Promise.all(
+  const starts = await Promise.allSettled(
+    (
       [
         ['site-a', portA],
         ['site-b', portB],
-      ].map(([name, port]) =>
-        startSite({
-          root: ROOT,
-          name: String(name),
-          port: Number(port),
-          centralUri,
-          binary: provided.path,
-          onPid,
-        }),
-      ),
-    )),
+      ] as const
+    ).map(([name, port]) =>
+      startSite({
+        root: ROOT,
+        name,
+        port,
+        centralUri,
+        binary: provided.path,
+        env: mongodEnv,
+        onPid,
+      }),
+    ),
   );
+  // Keep every site that started, so that shutdown stops it even if the other one failed.
+  for (const start of starts) if (start.status === 'fulfilled') sites.push(start.value);
+  for (const start of starts) if (start.status === 'rejected') throw start.reason;
   await waitForCatalogue(sites);
   printWhereToWatch(central, sites);
 
@@ -199,6 +217,15 @@ function printWhereToWatch(c: Central, all: readonly Site[]): void {
   say('');
 }
 
+/** Ends the Wine helpers (wineserver, services.exe...) of the demo's prefix, and only those. */
+function endWine(): void {
+  spawnSync('wineserver', ['-k'], {
+    env: { ...process.env, WINEPREFIX: DEMO_WINEPREFIX },
+    stdio: 'ignore',
+    timeout: 20_000,
+  });
+}
+
 async function shutdown(): Promise<void> {
   say("Stopping: engines, then the sites' mongods, then central...");
   const stopped = await Promise.allSettled(
@@ -218,7 +245,7 @@ async function shutdown(): Promise<void> {
       .catch((error: unknown) => warn(`stopping central: ${String(error)}`));
   }
   pids.clear();
-  if (provided.kind === 'wine') killWineServer();
+  if (provided.kind === 'wine') endWine();
   logger.flush();
   say('Stopped.');
 }

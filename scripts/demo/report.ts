@@ -145,5 +145,5 @@ export async function summary(options: {
       ? "RESULT: converged: each site holds exactly central's documents in its scope, nothing pending, no sale lost."
       : 'RESULT: NOT converged (see DIFFERENT / MISSING / outbox above).',
   );
-  return { lines, ok };
+  return { lines: lines.map((line) => line.trimEnd()), ok };
 }

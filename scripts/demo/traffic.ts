@@ -97,23 +97,28 @@ export class SiteTraffic {
   /** One sale as the POS writes it: read the local price, insert the sale, decrement stock. */
   private async sell(): Promise<void> {
     const db = this.site.db;
-    const products = await db.collection('products').find({}).toArray();
+    const products = await db
+      .collection<{ _id: string; name: string; price: number }>('products')
+      .find({})
+      .toArray();
     const product = products[Math.floor(Math.random() * products.length)];
     if (!product) return;
     const qty = 1 + Math.floor(Math.random() * 3);
-    const price = Number(product['price']);
+    const price = product.price;
     const sale: Document = {
       _id: new ObjectId(),
       siteId: this.site.siteId,
       sku: product._id,
-      name: product['name'],
+      name: product.name,
       qty,
       unitPrice: price,
       total: Math.round(price * qty * 100) / 100,
       at: new Date(),
     };
     await db.collection('sales').insertOne(sale);
-    await db.collection('stock').updateOne({ _id: product._id }, { $inc: { qty: -qty } });
+    await db
+      .collection<{ _id: string; qty: number }>('stock')
+      .updateOne({ _id: product._id }, { $inc: { qty: -qty } });
     this.sales++;
     this.units += qty;
   }

@@ -104,7 +104,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     },
     'config:get': () =>
       Promise.resolve({
-        config: redactConfig(c.config) as unknown as JsonObject,
+        config: redactConfig(c.config),
         file: c.configFile ?? null,
       }),
     'config:update': async ({ patch }) => {

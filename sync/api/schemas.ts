@@ -70,8 +70,15 @@ export type CallSchemas = typeof callSchemas;
 
 /** A schema failure as `[{ path: 'limit', message: '...' }]`, for `{code, message, details}`. */
 export function describeIssues(error: z.ZodError): { path: string; message: string }[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.length === 0 ? '(arguments)' : issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  const at = (path: readonly PropertyKey[]) =>
+    path.length === 0 ? '(arguments)' : path.map(String).join('.');
+  return error.issues.flatMap((issue) =>
+    // An unknown key is named as the path, so the caller sees which argument to drop.
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: at([...issue.path, key]),
+          message: 'not an argument of this call',
+        }))
+      : [{ path: at(issue.path), message: issue.message }],
+  );
 }

@@ -64,19 +64,17 @@ export class Capture {
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;
-    const stream = local
-      .db(this.db)
-      .watch<Document, Event>(
-        [
-          {
-            $match: this.ctx.rules.captureMatch(
-              this.db,
-              this.ctx.applySessions.get(this.db)?.id?.['id'],
-            ),
-          },
-        ],
-        options,
-      );
+    const stream = local.db(this.db).watch<Document, Event>(
+      [
+        {
+          $match: this.ctx.rules.captureMatch(
+            this.db,
+            this.ctx.applySessions.get(this.db)?.id?.['id'],
+          ),
+        },
+      ],
+      options,
+    );
     const close = () => void stream.close().catch(() => undefined);
     signal.addEventListener('abort', close, { once: true });
     try {

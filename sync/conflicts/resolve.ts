@@ -25,15 +25,21 @@ interface CentralState {
  */
 export async function resolvePushConflict(ctx: EngineContext, plan: PushPlan): Promise<boolean> {
   const central = await readCentral(ctx, plan);
-  // Our own earlier write, whose bookkeeping a crash interrupted: nothing to resolve.
-  if (
-    central.doc &&
-    central.origin === ctx.instanceId &&
-    plan.hash !== null &&
-    contentHash(central.doc) === plan.hash
-  ) {
-    await finishAs(ctx, plan, central.v!);
-    return true;
+  if (central.origin === ctx.instanceId && central.v) {
+    // Central holds this site's own earlier write (its bookkeeping was cut short by a crash):
+    // the local state descends from it, so this is no conflict. Same content: done. Otherwise
+    // push the newer local state over it, with compare-and-swap on that version.
+    if (central.doc && plan.hash !== null && contentHash(central.doc) === plan.hash) {
+      await finishAs(ctx, plan, central.v);
+      return true;
+    }
+    if (!central.doc && plan.kind === 'delete') {
+      await finishAs(ctx, plan, central.v);
+      return true;
+    }
+    ctx.clock.receive(central.v);
+    const v = compareVersions(plan.v, central.v) > 0 ? plan.v : ctx.clock.now();
+    return writeSiteVersion(ctx, { ...plan, v }, central);
   }
   if (!central.doc && plan.kind === 'delete') {
     await finishAs(ctx, plan, plan.v);

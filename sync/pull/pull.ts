@@ -72,7 +72,8 @@ export class Pull {
           db: this.db,
           code: (error as MongoServerError).code,
         });
-        await this.catchUp(checkpoint);
+        // The position the stream reached, not the one it opened at.
+        await this.catchUp(await store.checkpoints.findOne({ _id: this.checkpointId }));
         checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
       }
     }

@@ -91,10 +91,11 @@ export async function bootstrap(
           id: progressId,
           set: { bootstrap: { last: { lastId } }, ...(last ? { bootstrapped: true } : {}) },
         });
-        done += batch.length;
+        const applied = batch.length;
+        done += applied;
         batch = [];
         onProgress?.({ db, done, total });
-        await ctx.faults?.hit('bootstrap:after-batch');
+        if (applied > 0) await ctx.faults?.hit('bootstrap:after-batch');
       }
     };
     for await (const doc of cursor) {

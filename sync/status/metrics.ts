@@ -88,7 +88,11 @@ export function createMetrics(
     metric.reset();
     metric.inc(value);
   };
-  const seconds = (ms: number | null) => (ms === null ? Number.NaN : ms / 1_000);
+  // An unknown value (not measured yet) is left out rather than exposed as 0 or NaN.
+  const setSeconds = (metric: Gauge, ms: number | null | undefined) => {
+    if (ms === null || ms === undefined) metric.remove({});
+    else metric.set(ms / 1_000);
+  };
 
   function apply(s: Snapshot): void {
     for (const metric of Object.values(m)) if (metric instanceof Gauge) metric.reset();
@@ -102,7 +106,7 @@ export function createMetrics(
     setCounter(m.captured, s.counters.captured);
     m.pushRate.set(s.rates.pushedPerSecond);
     m.pullRate.set(s.rates.pulledPerSecond);
-    m.lag.set(seconds(s.counters.lastPullLagMs ?? null));
+    setSeconds(m.lag, s.counters.lastPullLagMs);
     setCounter(m.pushFailures, s.counters.pushFailures);
     setCounter(m.pullFailures, s.counters.pullFailures);
     m.failureRate.set(s.rates.failureRate ?? 0);
@@ -110,12 +114,12 @@ export function createMetrics(
     m.open.set(s.openConflicts);
     m.auto.set(s.autoResolvedConflicts);
     m.quarantined.set(s.quarantined);
-    m.lastSync.set(s.lastSyncAt === null ? 0 : Date.parse(s.lastSyncAt) / 1_000);
-    m.rtt.set(seconds(s.centralRoundTripMs));
-    m.skew.set(seconds(s.clockSkewMs));
+    setSeconds(m.lastSync, s.lastSyncAt === null ? null : Date.parse(s.lastSyncAt));
+    setSeconds(m.rtt, s.centralRoundTripMs);
+    setSeconds(m.skew, s.clockSkewMs);
     m.offline.set(s.offlineSince === null ? 0 : (Date.now() - Date.parse(s.offlineSince)) / 1_000);
     m.duplicate.set(s.duplicate ? 1 : 0);
-    if (s.uptimeMs !== null) m.uptime.set(s.uptimeMs / 1_000);
+    setSeconds(m.uptime, s.uptimeMs);
     for (const { db, bytes } of s.storage) m.storage.set({ db }, bytes);
     for (const c of s.collections) {
       const labels = { db: c.db, collection: c.coll };

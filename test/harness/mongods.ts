@@ -9,7 +9,13 @@ import { CACHE_DIR, providedMongod } from './provision.js';
 import { recordPid } from './processes.js';
 
 /** mongods started for tests allow failpoints (configureFailPoint) for fault injection. */
-export const TEST_MONGOD_ARGS = ['--setParameter', 'enableTestCommands=1'] as const;
+export const TEST_MONGOD_ARGS = [
+  '--setParameter',
+  'enableTestCommands=1',
+  // A transaction left open by a killed engine holds its locks until this expires (default 60 s).
+  '--setParameter',
+  'transactionLifetimeLimitSeconds=5',
+] as const;
 
 export interface TestMongod {
   supervisor: MongodSupervisor;

@@ -14,6 +14,9 @@ import { contentHash, stripSync } from '../../sync/engine/hash.js';
 import type { DatabaseRules, RulesInput } from '../../sync/engine/rules.js';
 import { createLogger, type LogLevel } from '../../sync/logging/logger.js';
 import { uniqueDbName } from './db-names.js';
+import { FAST_TUNABLES } from './tunables.js';
+
+export { FAST_TUNABLES };
 import { TcpProxy } from './tcp-proxy.js';
 
 export interface TestSite {
@@ -50,16 +53,6 @@ export interface ClusterOptions {
   start?: boolean;
 }
 
-export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
-  batchSize: 50,
-  pullBatchSize: 50,
-  pushIntervalMs: 50,
-  maxAwaitTimeMs: 200,
-  idleTokenSaveMs: 500,
-  heartbeatMs: 1_000,
-  backoff: { initialMs: 100, maxMs: 1_000 },
-};
-
 export async function createCluster(options: ClusterOptions = {}): Promise<TestCluster> {
   const mongo = inject('mongo');
   const dbName = uniqueDbName('pos');
@@ -76,19 +69,21 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
     const local = new MongoClient(siteUri);
     const proxy = new TcpProxy(centralPort);
     const port = await proxy.start();
+    const name = String.fromCharCode(97 + i);
+    const instanceId = `site-${name}-${dbName.slice(-8)}`;
     const centralClient = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
+      appName: instanceId,
       serverSelectionTimeoutMS: 1_500,
       connectTimeoutMS: 1_500,
       heartbeatFrequencyMS: 500,
     });
-    const name = String.fromCharCode(97 + i);
     const rules: RulesInput = {
       databases: [{ name: dbName, collections: options.collections ?? {} }],
       exclude: options.exclude ?? [],
       siteId: options.siteIds?.[i],
     };
     const engineOptions: SyncEngineOptions = {
-      instanceId: `site-${name}-${dbName.slice(-8)}`,
+      instanceId,
       local,
       central: centralClient,
       rules,

@@ -1,0 +1,21 @@
+/**
+ * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
+ * auto-resolve, config) and doctor, registered together: `registerAll(program, context)`.
+ */
+import type { Command } from 'commander';
+import { registerConfig } from './config-command.js';
+import { registerConflicts } from './conflicts-commands.js';
+import type { CliContext } from './context.js';
+import { registerControls } from './control-commands.js';
+import { registerDoctor } from './doctor-command.js';
+import { registerStatus } from './status-command.js';
+
+export { ExitCode, exitCodeFor } from './exit-codes.js';
+
+export function registerAll(program: Command, context: CliContext): void {
+  registerStatus(program, context);
+  registerControls(program, context);
+  registerConflicts(program, context);
+  registerConfig(program, context);
+  registerDoctor(program, context);
+}

@@ -1,0 +1,162 @@
+import os from 'node:os';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
+import type { EngineStatus, SyncEngine } from '../engine/create-engine.js';
+import { newCounters } from '../engine/context.js';
+import { isOutpostError, type OutpostError } from '../errors.js';
+import type { EngineState } from '../status/engine-state.js';
+import { createApiHandlers, type ApiHandlers } from './handlers.js';
+
+/** An engine that never started: status only, no context (no database). */
+function fakeEngine(): SyncEngine & { emit(state: EngineState): void } {
+  const listeners = new Set<(state: EngineState) => void>();
+  let state: EngineState = { name: 'idle', since: '2030-01-01T00:00:00.000Z' };
+  const status = (): EngineStatus => ({
+    instanceId: 'site-x',
+    state,
+    outboxDepth: 0,
+    oldestUnsyncedAgeMs: null,
+    quarantined: 0,
+    openConflicts: 0,
+    counters: newCounters(),
+    centralRoundTripMs: 3,
+    clockSkewMs: 1,
+    lastSyncAt: null,
+    bootstrap: [],
+    duplicateInstance: null,
+  });
+  return {
+    instanceId: 'site-x',
+    context: undefined,
+    start: () => Promise.resolve(),
+    stop: () => Promise.resolve(),
+    pause: () => Promise.resolve(),
+    resume: () => Promise.resolve(),
+    syncNow: () => undefined,
+    status: () => Promise.resolve(status()),
+    onStateChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit(next) {
+      state = next;
+      for (const listener of listeners) listener(next);
+    },
+  };
+}
+
+let handlers: ApiHandlers | undefined;
+afterEach(() => handlers?.close());
+
+async function setup() {
+  const engine = fakeEngine();
+  const config = await loadConfig({ overrides: { dataDir: os.tmpdir() } });
+  handlers = createApiHandlers({ engine, config, instanceId: 'site-x' });
+  return { engine, handlers };
+}
+
+async function failure(promise: Promise<unknown>): Promise<OutpostError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isOutpostError(error)) throw new Error(`expected an OutpostError, got ${String(error)}`);
+  return error;
+}
+
+describe('createApiHandlers().invoke', () => {
+  it('refuses an unknown call name', async () => {
+    const { handlers } = await setup();
+    const error = await failure(handlers.invoke('sync:explode', {}));
+    expect(error.code).toBe('UNKNOWN_CALL');
+    expect(error.message).toContain('sync:explode');
+  });
+
+  it('names the bad field of invalid arguments', async () => {
+    const { handlers } = await setup();
+    const error = await failure(handlers.invoke('conflicts:list', { limit: 9_999 }));
+    expect(error.code).toBe('INVALID_ARGS');
+    expect(error.message).toMatch(/^Invalid arguments for conflicts:list: limit: /);
+    expect(error.details?.['issues']).toEqual([{ path: 'limit', message: expect.any(String) }]);
+    const extra = await failure(handlers.invoke('sync:pause', { now: true }));
+    expect(extra.code).toBe('INVALID_ARGS');
+    const nested = await failure(
+      handlers.invoke('conflicts:resolve', { id: 'nope', keep: 'site' }),
+    );
+    expect(nested.details?.['issues']).toEqual([
+      { path: 'id', message: expect.stringContaining('24 hexadecimal') },
+    ]);
+  });
+
+  it('accepts no arguments, null or {} for calls without arguments', async () => {
+    const { handlers } = await setup();
+    for (const args of [undefined, null, {}])
+      expect(await handlers.invoke('app:get-info', args)).toEqual({
+        version: '0.0.0',
+        instanceId: 'site-x',
+        headless: true,
+      });
+  });
+
+  it('says clearly that conflict resolution and verify are not available without their services', async () => {
+    const { handlers } = await setup();
+    const resolve = await failure(
+      handlers.invoke('conflicts:resolve', { id: '65a1b2c3d4e5f60718293a4b', keep: 'site' }),
+    );
+    expect(resolve.code).toBe('NOT_IMPLEMENTED');
+    expect(resolve.message).toContain('conflicts:resolve');
+    expect((await failure(handlers.invoke('conflicts:auto-resolve', {}))).code).toBe(
+      'NOT_IMPLEMENTED',
+    );
+    expect((await failure(handlers.invoke('sync:verify', { repair: true }))).code).toBe(
+      'NOT_IMPLEMENTED',
+    );
+  });
+
+  it('calls through to the conflict service when there is one', async () => {
+    const engine = fakeEngine();
+    const config = await loadConfig({ overrides: { dataDir: os.tmpdir() } });
+    const seen: unknown[] = [];
+    handlers = createApiHandlers({
+      engine,
+      config,
+      instanceId: 'site-x',
+      conflicts: {
+        resolve: (args) => (
+          seen.push(args),
+          Promise.resolve({ id: args.id, state: 'resolved', outcome: args.keep })
+        ),
+        autoResolve: () => Promise.resolve({ resolved: 2, remaining: 0 }),
+      },
+    });
+    const id = '65a1b2c3d4e5f60718293a4b';
+    expect(
+      await handlers.invoke('conflicts:resolve', { id, keep: 'merged', doc: { qty: 3 } }),
+    ).toEqual({
+      id,
+      state: 'resolved',
+      outcome: 'merged',
+    });
+    expect(seen).toEqual([{ id, keep: 'merged', doc: { qty: 3 } }]);
+    expect((await failure(handlers.invoke('conflicts:resolve', { id, keep: 'merged' }))).code).toBe(
+      'INVALID_ARGS',
+    );
+  });
+
+  it('refuses config:update without a config file', async () => {
+    const { handlers } = await setup();
+    const error = await failure(handlers.invoke('config:update', { patch: { siteId: 'x' } }));
+    expect(error.code).toBe('CONFIG_NOT_WRITABLE');
+  });
+
+  it('sends the current state to a new listener, then every change', async () => {
+    const { engine, handlers } = await setup();
+    const seen: string[] = [];
+    const off = handlers.on('sync:status-changed', ({ state }) => seen.push(state.name));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    engine.emit({ name: 'paused', since: '2030-01-01T00:00:01.000Z' });
+    off();
+    engine.emit({ name: 'idle', since: '2030-01-01T00:00:02.000Z' });
+    expect(seen).toEqual(['idle', 'paused']);
+  });
+});

@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_HEALTH_THRESHOLDS,
+  evaluateHealth,
+  type HealthCheckName,
+  type HealthInputs,
+  type HealthReport,
+} from './health.js';
+import { OfflineTracker } from './offline-tracker.js';
+
+const NOW = Date.parse('2030-01-01T12:00:00.000Z');
+const GiB = 1024 ** 3;
+
+function inputs(patch: Partial<HealthInputs> = {}): HealthInputs {
+  return {
+    instanceId: 'site-a',
+    now: NOW,
+    state: { name: 'idle', since: '2030-01-01T11:00:00.000Z' },
+    databases: 1,
+    outboxDepth: 0,
+    oldestUnsyncedAgeMs: null,
+    lastPullLagMs: 120,
+    openConflicts: 0,
+    quarantined: 0,
+    clockSkewMs: 15,
+    centralRoundTripMs: 4,
+    offline: null,
+    failureRate: 0,
+    local: { ok: true, message: 'mongod is running.' },
+    disk: { path: '/data', freeBytes: 50 * GiB, totalBytes: 100 * GiB },
+    duplicateInstance: null,
+    ...patch,
+  };
+}
+
+const check = (report: HealthReport, name: HealthCheckName) => {
+  const found = report.checks.find((c) => c.name === name);
+  if (!found) throw new Error(`no ${name} check`);
+  return found;
+};
+
+describe('evaluateHealth', () => {
+  it('passes every check of a healthy, idle site', () => {
+    const report = evaluateHealth(inputs());
+    expect(report.status).toBe('pass');
+    expect(report.checks.map((c) => c.status)).toEqual(report.checks.map(() => 'pass'));
+    expect(report.checks).toHaveLength(12);
+    expect(report.checkedAt).toBe('2030-01-01T12:00:00.000Z');
+  });
+
+  it('warns on a queue over the threshold, not at it', () => {
+    const at = evaluateHealth(inputs({ outboxDepth: 1_000 }));
+    expect(check(at, 'queue-size').status).toBe('pass');
+    const over = evaluateHealth(inputs({ outboxDepth: 1_001 }));
+    expect(check(over, 'queue-size')).toMatchObject({
+      status: 'warn',
+      value: 1_001,
+      threshold: 1_000,
+    });
+    expect(over.status).toBe('warn');
+    const custom = evaluateHealth(inputs({ outboxDepth: 6 }), {
+      ...DEFAULT_HEALTH_THRESHOLDS,
+      queueWarn: 5,
+    });
+    expect(check(custom, 'queue-size').status).toBe('warn');
+  });
+
+  it('warns on a failure rate over 5%, and passes without activity', () => {
+    expect(check(evaluateHealth(inputs({ failureRate: 0.05 })), 'failure-rate').status).toBe(
+      'pass',
+    );
+    const over = check(evaluateHealth(inputs({ failureRate: 0.2 })), 'failure-rate');
+    expect(over.status).toBe('warn');
+    expect(over.message).toContain('20%');
+    expect(check(evaluateHealth(inputs({ failureRate: null })), 'failure-rate').status).toBe(
+      'pass',
+    );
+  });
+
+  it('warns while central is down, and fails once it has been down past the threshold', () => {
+    const reason = 'connect ECONNREFUSED 127.0.0.1:27017';
+    const offline = (ago: number) =>
+      inputs({
+        state: { name: 'offline', since: new Date(NOW - ago).toISOString(), reason },
+        offline: { since: new Date(NOW - ago).toISOString(), reason },
+      });
+    const early = evaluateHealth(offline(60_000));
+    expect(check(early, 'central-database').status).toBe('warn');
+    expect(check(early, 'central-database').message).toContain('1 min 0 s');
+    expect(early.status).toBe('warn');
+    const late = evaluateHealth(offline(5 * 60_000 + 1));
+    expect(check(late, 'central-database')).toMatchObject({ status: 'fail', threshold: 300_000 });
+    expect(check(late, 'central-database').message).toContain(reason);
+    expect(late.status).toBe('fail');
+  });
+
+  it('keeps counting an outage through a pause (the tracker keeps its start)', () => {
+    const tracker = new OfflineTracker();
+    const since = new Date(NOW - 400_000).toISOString();
+    tracker.observe({ name: 'offline', since, reason: 'down' });
+    tracker.observe({ name: 'paused', since: new Date(NOW - 100_000).toISOString() });
+    tracker.observe({ name: 'connecting', since: new Date(NOW - 50_000).toISOString() });
+    tracker.observe({ name: 'offline', since: new Date(NOW - 10_000).toISOString(), reason: 'x' });
+    expect(tracker.current).toEqual({ since, reason: 'down' });
+    const report = evaluateHealth(
+      inputs({ state: { name: 'connecting', since }, offline: tracker.current }),
+    );
+    expect(check(report, 'central-database').status).toBe('fail');
+    tracker.observe({ name: 'syncing', since: new Date(NOW).toISOString() });
+    expect(tracker.current).toBeNull();
+  });
+
+  it('reports a paused engine as a warning of sync-enabled and a stopped one as failed', () => {
+    const paused = evaluateHealth(
+      inputs({ state: { name: 'paused', since: '2030-01-01T11:59:00.000Z' } }),
+    );
+    expect(check(paused, 'sync-enabled').status).toBe('warn');
+    expect(check(paused, 'worker').status).toBe('pass');
+    expect(paused.status).toBe('warn');
+    const stopped = evaluateHealth(
+      inputs({ state: { name: 'stopped', since: '2030-01-01T11:59:00.000Z' } }),
+    );
+    expect(check(stopped, 'sync-enabled').status).toBe('fail');
+    expect(check(stopped, 'worker').status).toBe('fail');
+  });
+
+  it('fails the worker of an engine in error, naming the error', () => {
+    const report = evaluateHealth(
+      inputs({
+        state: {
+          name: 'error',
+          since: '2030-01-01T11:59:00.000Z',
+          error: { code: 'INTERNAL', message: 'The outbox index is missing.' },
+        },
+      }),
+    );
+    expect(check(report, 'worker')).toMatchObject({ status: 'fail' });
+    expect(check(report, 'worker').message).toContain('The outbox index is missing.');
+  });
+
+  it('fails the local database check when mongod is down', () => {
+    const report = evaluateHealth(
+      inputs({ local: { ok: false, message: 'mongod is restarting' } }),
+    );
+    expect(check(report, 'local-database')).toMatchObject({
+      status: 'fail',
+      message: 'mongod is restarting',
+    });
+    expect(report.status).toBe('fail');
+  });
+
+  it('warns on sync lag, open conflicts and quarantine', () => {
+    const report = evaluateHealth(
+      inputs({ oldestUnsyncedAgeMs: 301_000, openConflicts: 2, quarantined: 1 }),
+    );
+    expect(check(report, 'sync-lag')).toMatchObject({ status: 'warn', value: 301_000 });
+    expect(check(report, 'conflicts').message).toContain('2 open conflicts');
+    expect(check(report, 'quarantine').status).toBe('warn');
+  });
+
+  it('grades clock skew and disk space in two steps', () => {
+    expect(check(evaluateHealth(inputs({ clockSkewMs: -6_000 })), 'clock-skew')).toMatchObject({
+      status: 'warn',
+    });
+    expect(check(evaluateHealth(inputs({ clockSkewMs: 130_000 })), 'clock-skew').status).toBe(
+      'fail',
+    );
+    expect(check(evaluateHealth(inputs({ clockSkewMs: null })), 'clock-skew').status).toBe('pass');
+    const disk = (freeBytes: number) =>
+      check(
+        evaluateHealth(inputs({ disk: { path: '/data', freeBytes, totalBytes: 100 * GiB } })),
+        'disk-space',
+      );
+    expect(disk(0.5 * GiB).status).toBe('warn');
+    expect(disk(100 * 1024 ** 2).status).toBe('fail');
+    expect(disk(100 * 1024 ** 2).message).toContain('100.0 MiB free');
+    expect(
+      check(evaluateHealth(inputs({ disk: { path: '/x', error: 'EACCES' } })), 'disk-space').status,
+    ).toBe('warn');
+  });
+
+  it('fails on a duplicate instance ID, naming the other host', () => {
+    const report = evaluateHealth(
+      inputs({
+        duplicateInstance: { otherHostname: 'till-2', seenAt: '2030-01-01T11:59:59.000Z' },
+      }),
+    );
+    expect(check(report, 'instance-id')).toMatchObject({ status: 'fail' });
+    expect(check(report, 'instance-id').message).toContain('till-2');
+  });
+
+  it('warns when no database is configured to sync', () => {
+    expect(check(evaluateHealth(inputs({ databases: 0 })), 'sync-enabled').status).toBe('warn');
+  });
+});

@@ -1,0 +1,12 @@
+import type { SyncEngineOptions } from '../../sync/engine/create-engine.js';
+
+/** Small batches and short intervals: tests cross batch boundaries and finish quickly. */
+export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
+  batchSize: 50,
+  pullBatchSize: 50,
+  pushIntervalMs: 50,
+  maxAwaitTimeMs: 200,
+  idleTokenSaveMs: 500,
+  heartbeatMs: 1_000,
+  backoff: { initialMs: 100, maxMs: 1_000 },
+};

@@ -1,0 +1,252 @@
+/**
+ * The CLI commands against a running API (a harness engine behind createApiServer, found through
+ * the data directory as `outpost serve` publishes it), and doctor against the harness mongods.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { registerAll, exitCodeFor } from '../../sync/api/cli/index.js';
+import type { CliContext } from '../../sync/api/cli/context.js';
+import { createApiHandlers, type ApiHandlers } from '../../sync/api/handlers.js';
+import {
+  apiTokenFile,
+  createApiServer,
+  writeApiDiscovery,
+  type ApiServer,
+} from '../../sync/api/http-server.js';
+import { loadConfig } from '../../sync/config/index.js';
+import { findFreePort } from '../../sync/util/ports.js';
+import { createCluster, type TestCluster } from '../harness/sync-cluster.js';
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+/** One command line through a program built as sync/api/cli.ts builds it. */
+async function outpost(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context: CliContext = {
+    env,
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    onStopSignal: () => () => undefined,
+    devMongodBinary: undefined,
+  };
+  const program = new Command('outpost')
+    .exitOverride()
+    .configureOutput({ writeOut: (t) => out.push(t), writeErr: (t) => err.push(t) });
+  registerAll(program, context);
+  let code = 0;
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (error) {
+    code = exitCodeFor(error);
+  }
+  const text = out.join('\n');
+  return { code, out: text, err: err.join('\n'), json: <T>() => JSON.parse(text) as T };
+}
+
+describe('CLI against a running instance', () => {
+  let cluster: TestCluster;
+  let dir: string;
+  let handlers: ApiHandlers;
+  let server: ApiServer | undefined;
+
+  beforeAll(async () => {
+    cluster = await createCluster({ sites: 1 });
+    const site = cluster.sites[0]!;
+    dir = await mkdtemp(path.join(os.tmpdir(), 'outpost-cli-'));
+    const configFile = path.join(dir, 'outpost.json');
+    await writeFile(configFile, JSON.stringify({ dataDir: dir, siteId: 'shop-1' }));
+    const config = await loadConfig({ file: configFile });
+    handlers = createApiHandlers({
+      engine: site.engine,
+      config,
+      configFile,
+      instanceId: site.instanceId,
+    });
+    server = await createApiServer({
+      handlers,
+      host: '127.0.0.1',
+      port: 0,
+      tokenFile: apiTokenFile(dir),
+    });
+    await writeApiDiscovery(dir, server.url);
+  });
+  afterAll(async () => {
+    await server?.close();
+    handlers?.close();
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('status: JSON for scripts, a table for people, exit 0 when healthy', async () => {
+    const json = await outpost(['status', '--json', '-d', dir]);
+    expect(json.code).toBe(0);
+    const parsed = json.json<{
+      status: { instanceId: string };
+      health: { status: string; checks: unknown[] };
+    }>();
+    expect(parsed.status.instanceId).toBe(cluster.sites[0]!.instanceId);
+    expect(parsed.health.checks).toHaveLength(12);
+    expect(parsed.health.status).not.toBe('fail');
+
+    const human = await outpost(['status'], { OUTPOST_DATA_DIR: dir });
+    expect(human.code).toBe(0);
+    expect(human.out).toMatch(/^instance\s+site-a-/m);
+    expect(human.out).toMatch(/^CHECK\s+STATUS\s+DETAIL$/m);
+    expect(human.out).toMatch(/^queue-size\s+ok\s+0 local changes waiting to be pushed\.$/m);
+  });
+
+  it('pause, resume and sync', async () => {
+    const paused = await outpost(['pause', '--json', '-d', dir]);
+    expect(paused.code).toBe(0);
+    expect(paused.json()).toMatchObject({ state: { name: 'paused' } });
+    expect((await outpost(['status', '--json', '-d', dir])).json()).toMatchObject({
+      status: { state: { name: 'paused' } },
+      health: { status: 'warn' },
+    });
+    const resumed = await outpost(['resume', '-d', dir]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/^Sync resumed; the engine is /);
+    expect((await outpost(['sync', '-d', dir])).code).toBe(0);
+  });
+
+  it('conflicts lists, resolve and auto-resolve report that they are not available yet', async () => {
+    expect((await outpost(['conflicts', '--json', '-d', dir])).json()).toEqual({ conflicts: [] });
+    expect((await outpost(['conflicts', '--state', 'all', '-d', dir])).out).toBe('No conflicts.');
+    const resolve = await outpost([
+      'resolve',
+      '65a1b2c3d4e5f60718293a4b',
+      '--keep',
+      'site',
+      '-d',
+      dir,
+    ]);
+    expect(resolve.code).toBe(1);
+    expect(resolve.err).toContain('[NOT_IMPLEMENTED]');
+    const auto = await outpost(['auto-resolve', '--json', '-d', dir]);
+    expect(auto.code).toBe(1);
+    expect(auto.json()).toMatchObject({ error: { code: 'NOT_IMPLEMENTED' } });
+    // A malformed id is refused by the instance's schema: a usage error.
+    expect((await outpost(['resolve', 'nope', '--keep', 'site', '-d', dir])).code).toBe(2);
+  });
+
+  it('config get and set', async () => {
+    const batch = await outpost(['config', 'get', 'sync.batchSize', '-d', dir]);
+    expect(batch).toMatchObject({ code: 0, out: '500' });
+    expect((await outpost(['config', 'get', '--json', '-d', dir])).json()).toMatchObject({
+      config: { siteId: 'shop-1' },
+      file: path.join(dir, 'outpost.json'),
+    });
+    const set = await outpost(['config', 'set', 'health.queueWarn', '10', '--json', '-d', dir]);
+    expect(set.code).toBe(0);
+    expect(set.json()).toMatchObject({
+      saved: { health: { queueWarn: 10 } },
+      restartRequired: true,
+    });
+    const bad = await outpost(['config', 'set', 'sync.batchSize', '-5', '-d', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('sync.batchSize');
+    expect((await outpost(['config', 'get', 'no.such.key', '-d', dir])).code).toBe(2);
+  });
+
+  it('exits 3 when the instance is gone', async () => {
+    await server!.close();
+    server = undefined;
+    const gone = await outpost(['status', '-d', dir]);
+    expect(gone.code).toBe(3);
+    expect(gone.err).toContain('ECONNREFUSED');
+    expect((await outpost(['status', '-d', path.join(dir, 'elsewhere')])).code).toBe(3);
+  });
+});
+
+describe('doctor', () => {
+  let dir: string;
+  let blocker: net.Server | undefined;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'outpost-doctor-'));
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('passes against the harness: mongod found, ports free, central a replica set with change streams', async () => {
+    const mongo = inject('mongo');
+    const file = path.join(dir, 'good.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        dataDir: path.join(dir, 'data'),
+        central: { uri: mongo.central },
+        local: { mongodPath: mongo.binary, port: await findFreePort() },
+        api: { port: 0 },
+        databases: [{ name: 'doctor_probe' }],
+      }),
+    );
+    const run = await outpost(['doctor', '--json', '-c', file]);
+    const report = run.json<{
+      status: string;
+      checks: { name: string; status: string; message: string }[];
+    }>();
+    const status = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
+    expect(status).toMatchObject({
+      config: 'pass',
+      'mongod-binary': 'pass',
+      'local-port': 'pass',
+      'api-port': 'pass',
+      'central-reachable': 'pass',
+      'central-topology': 'pass',
+      'change-streams': 'pass',
+      'clock-skew': 'pass',
+    });
+    expect(report.checks.find((c) => c.name === 'central-topology')?.message).toContain(
+      'replica set',
+    );
+    expect(run.code).toBe(report.status === 'fail' ? 1 : 0);
+    expect(report.status).not.toBe('fail');
+  });
+
+  it('fails with what to fix: missing mongod, a foreign program on the port, unreachable central', async () => {
+    blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
+    const busyPort = (blocker.address() as net.AddressInfo).port;
+    const file = path.join(dir, 'bad.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        dataDir: path.join(dir, 'data'),
+        central: { uri: `mongodb://127.0.0.1:${await findFreePort()}/?directConnection=true` },
+        local: { mongodPath: path.join(dir, 'no-such-mongod'), port: busyPort },
+        api: { port: 0 },
+      }),
+    );
+    const run = await outpost(['doctor', '-c', file]);
+    expect(run.code).toBe(1);
+    expect(run.out).toMatch(/^mongod-binary\s+FAIL\s+/m);
+    expect(run.out).toMatch(
+      /^local-port\s+FAIL\s+Port \d+ \(local\.port\) is used by another program\.$/m,
+    );
+    expect(run.out).toMatch(/^central-reachable\s+FAIL\s+/m);
+    expect(run.out).toContain('What to fix:');
+    expect(run.out).toMatch(/^\d\. local-port: Stop the program listening on 127\.0\.0\.1:\d+/m);
+  });
+
+  it('reports a config it cannot load as the thing to fix', async () => {
+    const run = await outpost(['doctor', '--json'], {});
+    expect(run.code).toBe(1);
+    expect(run.json()).toMatchObject({
+      status: 'fail',
+      checks: [{ name: 'config', status: 'fail' }],
+    });
+  });
+});
