@@ -32,8 +32,22 @@ export const POS_RULES: ConfigPatch['databases'] = [
   },
 ];
 
+/** Restarts of a mongod by its supervisor (after a crash or a kill), shown in the status lines. */
+export interface Restarts {
+  count: number;
+}
+
+function countRestarts(supervisor: MongodSupervisor): Restarts {
+  const restarts = { count: 0 };
+  supervisor.onStateChange((state) => {
+    if (state.name === 'restarting') restarts.count += 1;
+  });
+  return restarts;
+}
+
 export interface Central {
   supervisor: MongodSupervisor;
+  restarts: Restarts;
   uri: string;
   client: MongoClient;
   db: Db;
@@ -41,6 +55,7 @@ export interface Central {
 
 export interface Site {
   name: string;
+  restarts: Restarts;
   siteId: string;
   instance: OutpostInstance;
   /** A client of the site's mongod, as the POS software would hold. */
@@ -73,11 +88,12 @@ export async function startCentral(
     env,
   });
   supervisor.onStateChange((state) => state.name === 'running' && onPid(state.pid));
+  const restarts = countRestarts(supervisor);
   const running = await supervisor.start();
   const client = new MongoClient(running.uri);
   const db = client.db(DB);
   await precreate(db, [...COLLECTIONS, ...CENTRAL_ONLY]);
-  return { supervisor, uri: running.uri, client, db };
+  return { supervisor, restarts, uri: running.uri, client, db };
 }
 
 export async function startSite(options: {
@@ -111,7 +127,8 @@ export async function startSite(options: {
   if (state.name === 'running') options.onPid(state.pid);
   instance.supervisor.onStateChange((next) => next.name === 'running' && options.onPid(next.pid));
   const pos = new MongoClient(instance.localUri);
-  return { name: options.name, siteId: options.name, instance, pos, db: pos.db(DB) };
+  const restarts = countRestarts(instance.supervisor);
+  return { name: options.name, restarts, siteId: options.name, instance, pos, db: pos.db(DB) };
 }
 
 async function precreate(db: Db, names: readonly string[]): Promise<void> {

@@ -149,7 +149,7 @@ try {
   while (interrupts === 0 && (durationMs === undefined || Date.now() - started < durationMs)) {
     const left = durationMs === undefined ? STATUS_EVERY_MS : durationMs - (Date.now() - started);
     await sleepUnlessInterrupted(Math.min(STATUS_EVERY_MS, Math.max(0, left)));
-    for (const line of await statusLines(sites, Date.now() - started)) say(line);
+    for (const line of await statusLines(central, sites, Date.now() - started)) say(line);
   }
   await Promise.all([...traffic.values(), headOffice].map((loop) => loop.stop()));
 
@@ -164,7 +164,7 @@ try {
     comparison = await compare(central.db, sites);
     if (!comparison.converged && Date.now() - printedAt >= STATUS_EVERY_MS) {
       printedAt = Date.now();
-      for (const line of await statusLines(sites, Date.now() - started)) say(line);
+      for (const line of await statusLines(central, sites, Date.now() - started)) say(line);
     }
   }
   if (comparison.converged)

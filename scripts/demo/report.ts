@@ -2,15 +2,24 @@
 import type { Db, Document, Filter } from 'mongodb';
 import { contentHash } from '../../sync/engine/hash.js';
 import type { EngineStatus } from '../../sync/engine/create-engine.js';
-import { COLLECTIONS, type Site } from './cluster.js';
+import { COLLECTIONS, type Central, type Site } from './cluster.js';
 import { CATALOGUE, INITIAL_STOCK, type HeadOffice, type SiteTraffic } from './traffic.js';
 
-export async function statusLines(sites: readonly Site[], elapsedMs: number): Promise<string[]> {
+export async function statusLines(
+  central: Central,
+  sites: readonly Site[],
+  elapsedMs: number,
+): Promise<string[]> {
   const stamp = `[${String(Math.round(elapsedMs / 1000)).padStart(4)}s]`;
   const lines: string[] = [];
+  if (central.restarts.count > 0)
+    lines.push(`${stamp} central mongod restarted ${central.restarts.count}x`);
   for (const site of sites) {
     const status = await site.instance.engine?.status();
-    lines.push(`${stamp} ${site.name}  ${status ? formatStatus(status) : 'local-only'}`);
+    const restarted = site.restarts.count > 0 ? `  mongod restarted ${site.restarts.count}x` : '';
+    lines.push(
+      `${stamp} ${site.name}  ${status ? formatStatus(status) : 'local-only'}${restarted}`,
+    );
   }
   return lines;
 }

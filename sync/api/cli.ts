@@ -6,13 +6,18 @@
 import { Command, CommanderError } from 'commander';
 import { isOutpostError } from '../errors.js';
 import type { CliContext, RegisterCommand } from './cli/context.js';
+import { registerAll as registerInstanceCommands } from './cli/index.js';
 import { registerServe } from './cli/serve-command.js';
 import { outpostVersion } from './version.js';
 
 export type { CliContext, RegisterCommand } from './cli/context.js';
 
-/** Every command of the CLI, in the order `outpost --help` lists them. */
-const COMMANDS: readonly RegisterCommand[] = [registerServe];
+/**
+ * Every command of the CLI, in the order `outpost --help` lists them: `serve` runs an instance;
+ * the others (status, sync, pause, resume, conflicts, resolve, auto-resolve, config, doctor)
+ * talk to a running one.
+ */
+const COMMANDS: readonly RegisterCommand[] = [registerServe, registerInstanceCommands];
 
 export function buildProgram(context: CliContext): Command {
   const program = new Command('outpost')

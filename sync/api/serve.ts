@@ -126,6 +126,8 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     }
     await supervisor.stop();
     log.info({ event: 'outpost.stopped' });
+    // The file logger writes from a worker thread: hand it what is buffered before the host exits.
+    if (!options.logger) logger.flush();
   });
 
   try {
@@ -150,6 +152,9 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     } else if (!mode.enabled) {
       log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
     }
+    // HOOK(http-api): start the loopback HTTP API here (createApiHandlers + createApiServer on
+    // config.api, token in <dataDir>/api-token, writeApiDiscovery for the CLI), expose its URL on
+    // the instance, and close it first in `shutdown`. Local-only mode has no engine to hand it.
   } catch (error) {
     log.error({ event: 'outpost.start-failed', error });
     await shutdown().catch((cleanup: unknown) =>

@@ -82,6 +82,9 @@ export async function bootstrap(
           ...ctx.rules.scopeFilter(db, coll),
           _id: { $lte: resumeAfter.lastId as never },
         });
+      const resumed = { event: 'bootstrap.resumed', db, coll, after: resumeAfter.lastId, done };
+      ctx.logger.info(resumed);
+      await store.log.insertOne({ at: new Date(), level: 'info', ...resumed });
     }
     let batch: Inbound[] = [];
     const flush = async (last: boolean) => {

@@ -35,6 +35,8 @@ export default async function setup(project: TestProject) {
     });
     return;
   }
+  // Test workers record the mongods they start under this run, not under their own pid.
+  process.env['OUTPOST_HARNESS_OWNER'] = String(process.pid);
   const leftovers = killLeftovers();
   if (leftovers > 0)
     process.stderr.write(`[harness] killed ${leftovers} mongod(s) left by an earlier run\n`);
@@ -42,7 +44,7 @@ export default async function setup(project: TestProject) {
   const started: TestMongod[] = [];
   const teardown = async () => {
     await Promise.allSettled(started.map((mongod) => stopTestMongod(mongod)));
-    killLeftovers();
+    killLeftovers('own');
   };
   try {
     const all = await Promise.all([

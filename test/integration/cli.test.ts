@@ -171,12 +171,15 @@ describe('CLI against a running instance', () => {
 describe('doctor', () => {
   let dir: string;
   let blocker: net.Server | undefined;
+  const held = new Set<net.Socket>();
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'outpost-doctor-'));
   });
   afterAll(async () => {
-    await new Promise<void>((resolve) => (blocker ? blocker.close(() => resolve()) : resolve()));
+    // The doctor's probe leaves its half-done handshake open on our side: end it ourselves.
+    blocker?.close();
+    for (const socket of held) socket.destroy();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -217,7 +220,7 @@ describe('doctor', () => {
   });
 
   it('fails with what to fix: missing mongod, a foreign program on the port, unreachable central', async () => {
-    blocker = net.createServer();
+    blocker = net.createServer((socket) => held.add(socket));
     await new Promise<void>((resolve) => blocker!.listen(0, '127.0.0.1', resolve));
     const busyPort = (blocker.address() as net.AddressInfo).port;
     const file = path.join(dir, 'bad.json');

@@ -2,7 +2,7 @@
  * startOutpost, the headless composition root, end to end: its own mongod (from the harness's
  * binary), identity, clients and engine, and a stop that leaves nothing running.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startOutpost, type OutpostInstance } from '../../sync/api/serve.js';
@@ -15,7 +15,12 @@ import { waitFor } from '../harness/sync-cluster.js';
 
 const started: OutpostInstance[] = [];
 afterEach(async () => {
-  await Promise.allSettled(started.splice(0).map((instance) => instance.stop()));
+  await Promise.allSettled(
+    started.splice(0).map(async (instance) => {
+      await instance.stop();
+      await rm(instance.layout.dataDir, { recursive: true, force: true });
+    }),
+  );
 });
 
 async function start(name: string, patch: ConfigPatch, prepare: string[] = []) {
@@ -67,12 +72,14 @@ describe('startOutpost', () => {
           .db(db)
           .collection('sales')
           .findOne({ _id: 'sale-1' as never });
-        return doc?.['_sync']?.o === instance.instanceId;
+        return (doc?.['_sync'] as { o?: string } | undefined)?.o === instance.instanceId;
       });
 
       const port = instance.config.local.port;
+      let engineState = '';
+      instance.engine?.onStateChange((state) => (engineState = state.name));
       await instance.stop();
-      expect((await instance.engine?.status())?.state.name).toBe('stopped');
+      expect(engineState).toBe('stopped');
       expect(instance.supervisor.state.name).toBe('stopped');
       expect(await isPortFree(port)).toBe(true);
       await instance.stop(); // idempotent

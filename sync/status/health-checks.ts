@@ -1,0 +1,209 @@
+/** The individual health checks: pure functions of the inputs and thresholds (see health.ts). */
+import type { HealthCheck, HealthInputs, HealthThresholds } from './health.js';
+import { capitalize, formatBytes, formatDuration, percent, plural } from './format.js';
+
+export function syncEnabled({ state, databases }: HealthInputs): HealthCheck {
+  const name = 'sync-enabled';
+  if (state.name === 'stopped') {
+    return { name, status: 'fail', message: 'The sync engine is stopped.' };
+  }
+  if (state.name === 'paused') {
+    return {
+      name,
+      status: 'warn',
+      message: `Sync is paused since ${state.since}; run "outpost resume" to continue.`,
+    };
+  }
+  if (databases === 0) {
+    return {
+      name,
+      status: 'warn',
+      message: 'No databases are configured to sync: add them under "databases" in the config.',
+    };
+  }
+  return { name, status: 'pass', message: `Syncing ${plural(databases, 'database')}.` };
+}
+
+export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): HealthCheck {
+  const name = 'central-database';
+  const { state, offline } = inputs;
+  if (offline) {
+    const downMs = Math.max(0, inputs.now - Date.parse(offline.since));
+    const failing = downMs > t.centralDownFailMs;
+    return {
+      name,
+      status: failing ? 'fail' : 'warn',
+      message:
+        `Central has been unreachable for ${formatDuration(downMs)} (since ${offline.since}): ` +
+        `${offline.reason}. Local work continues and is queued; check the network and central.uri.`,
+      value: downMs,
+      threshold: t.centralDownFailMs,
+    };
+  }
+  if (state.name === 'syncing' || state.name === 'idle') {
+    const rtt = inputs.centralRoundTripMs;
+    return {
+      name,
+      status: 'pass',
+      message:
+        rtt === null ? 'Central is reachable.' : `Central is reachable (round trip ${rtt} ms).`,
+      value: rtt,
+    };
+  }
+  if (state.name === 'paused')
+    return { name, status: 'warn', message: 'Central is not contacted while sync is paused.' };
+  return {
+    name,
+    status: 'warn',
+    message: `Central has not been reached yet (engine ${state.name}).`,
+  };
+}
+
+export function worker({ state }: HealthInputs): HealthCheck {
+  const name = 'worker';
+  if (state.name === 'error') {
+    return {
+      name,
+      status: 'fail',
+      message: `The sync engine failed: ${state.error.message} (${state.error.code}).`,
+    };
+  }
+  if (state.name === 'stopped')
+    return { name, status: 'fail', message: 'The sync loops are not running.' };
+  if (state.name === 'starting' || state.name === 'local-ready')
+    return { name, status: 'warn', message: `The sync engine is starting (${state.name}).` };
+  return { name, status: 'pass', message: `The sync loops are running (${state.name}).` };
+}
+
+export function queueSize({ outboxDepth }: HealthInputs, t: HealthThresholds): HealthCheck {
+  const over = outboxDepth > t.queueWarn;
+  return {
+    name: 'queue-size',
+    status: over ? 'warn' : 'pass',
+    message: over
+      ? `${plural(outboxDepth, 'local change')} waiting to be pushed (more than ${t.queueWarn}).`
+      : `${plural(outboxDepth, 'local change')} waiting to be pushed.`,
+    value: outboxDepth,
+    threshold: t.queueWarn,
+  };
+}
+
+export function syncLag(inputs: HealthInputs, t: HealthThresholds): HealthCheck {
+  const oldest = inputs.oldestUnsyncedAgeMs ?? 0;
+  const pullLag = inputs.lastPullLagMs ?? 0;
+  const lag = Math.max(oldest, pullLag);
+  const parts = [
+    inputs.oldestUnsyncedAgeMs === null
+      ? 'nothing waiting to be pushed'
+      : `oldest unsynced change ${formatDuration(oldest)} old`,
+    inputs.lastPullLagMs === null
+      ? 'no change pulled yet'
+      : `last pulled change arrived ${formatDuration(pullLag)} after it was written`,
+  ];
+  return {
+    name: 'sync-lag',
+    status: lag > t.syncLagWarnMs ? 'warn' : 'pass',
+    message: `${capitalize(parts.join('; '))}.`,
+    value: lag,
+    threshold: t.syncLagWarnMs,
+  };
+}
+
+export function failureRate({ failureRate: rate }: HealthInputs, t: HealthThresholds): HealthCheck {
+  if (rate === null) {
+    return {
+      name: 'failure-rate',
+      status: 'pass',
+      message: 'No push or pull attempts recently.',
+      value: null,
+      threshold: t.failureRateWarn,
+    };
+  }
+  const over = rate > t.failureRateWarn;
+  return {
+    name: 'failure-rate',
+    status: over ? 'warn' : 'pass',
+    message: `${percent(rate)} of recent push and pull attempts failed${over ? ` (more than ${percent(t.failureRateWarn)})` : ''}.`,
+    value: rate,
+    threshold: t.failureRateWarn,
+  };
+}
+
+export function conflicts({ openConflicts }: HealthInputs, t: HealthThresholds): HealthCheck {
+  const over = openConflicts > t.openConflictsWarn;
+  return {
+    name: 'conflicts',
+    status: over ? 'warn' : 'pass',
+    message: over
+      ? `${plural(openConflicts, 'open conflict')} waiting for a decision: run "outpost conflicts".`
+      : `${plural(openConflicts, 'open conflict')}.`,
+    value: openConflicts,
+    threshold: t.openConflictsWarn,
+  };
+}
+
+export function quarantine({ quarantined }: HealthInputs): HealthCheck {
+  return {
+    name: 'quarantine',
+    status: quarantined > 0 ? 'warn' : 'pass',
+    message:
+      quarantined > 0
+        ? `${plural(quarantined, 'document')} quarantined (rejected by central or too large); see the sync log.`
+        : 'No documents quarantined.',
+    value: quarantined,
+    threshold: 0,
+  };
+}
+
+export function clockSkew({ clockSkewMs }: HealthInputs, t: HealthThresholds): HealthCheck {
+  const name = 'clock-skew';
+  if (clockSkewMs === null)
+    return {
+      name,
+      status: 'pass',
+      message: 'Not measured yet (central not reached).',
+      value: null,
+    };
+  const skew = Math.abs(clockSkewMs);
+  const status = skew > t.clockSkewFailMs ? 'fail' : skew > t.clockSkewWarnMs ? 'warn' : 'pass';
+  const direction = clockSkewMs >= 0 ? 'ahead of' : 'behind';
+  return {
+    name,
+    status,
+    message:
+      `This machine's clock is ${formatDuration(skew)} ${direction} central's` +
+      (status === 'pass' ? '.' : ': fix the time synchronisation (NTP) of this machine.'),
+    value: clockSkewMs,
+    threshold: status === 'fail' ? t.clockSkewFailMs : t.clockSkewWarnMs,
+  };
+}
+
+export function diskSpace({ disk }: HealthInputs, t: HealthThresholds): HealthCheck {
+  const name = 'disk-space';
+  if ('error' in disk)
+    return { name, status: 'warn', message: `Free space of ${disk.path} unknown: ${disk.error}.` };
+  const status =
+    disk.freeBytes < t.diskFailBytes ? 'fail' : disk.freeBytes < t.diskWarnBytes ? 'warn' : 'pass';
+  return {
+    name,
+    status,
+    message:
+      `${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)} on ${disk.path}` +
+      (status === 'pass' ? '.' : ': free some space, mongod stops writing when the disk is full.'),
+    value: disk.freeBytes,
+    threshold: status === 'fail' ? t.diskFailBytes : t.diskWarnBytes,
+  };
+}
+
+export function instanceId({ duplicateInstance, instanceId: id }: HealthInputs): HealthCheck {
+  if (!duplicateInstance)
+    return { name: 'instance-id', status: 'pass', message: `Instance ID ${id} is unique.` };
+  return {
+    name: 'instance-id',
+    status: 'fail',
+    message:
+      `Another live site (${duplicateInstance.otherHostname}) uses instance ID ${id} ` +
+      `(seen ${duplicateInstance.seenAt}); a cloned disk or shared data directory. ` +
+      'Give one of them a new identity before both write.',
+  };
+}
