@@ -29,6 +29,8 @@ export interface EngineTunables {
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
   heartbeatMs: number;
+  /** Tombstones are collected every this many heartbeats. */
+  tombstoneGcEveryBeats: number;
   backoff: BackoffPolicy;
 }
 
@@ -40,6 +42,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 500,
   heartbeatMs: 10_000,
+  tombstoneGcEveryBeats: 10,
   backoff: { initialMs: 500, maxMs: 60_000 },
 };
 

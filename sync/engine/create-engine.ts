@@ -300,7 +300,7 @@ class Engine implements SyncEngine {
         for (const db of ctx.rules.databases)
           duplicate = (await heartbeat(ctx, db, info)) ?? duplicate;
         this.duplicate = duplicate;
-        if (beats++ % 10 === 0)
+        if (beats++ % this.tunables.tombstoneGcEveryBeats === 0)
           for (const db of ctx.rules.databases) await collectTombstones(ctx, db);
         this.reportCentral(true);
       } catch (error) {

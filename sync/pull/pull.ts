@@ -10,6 +10,7 @@ import type { EngineContext } from '../engine/context.js';
 import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
+import { tokenClusterTime } from './token-time.js';
 import { bootstrap, centralOperationTime, scanSince, tombstoneInScope } from './scan.js';
 
 type Event = ChangeStreamDocument & {
@@ -161,9 +162,11 @@ export class Pull {
     this.lastSaveAt = Date.now();
     const serialized = JSON.stringify(token);
     if (serialized === this.lastSavedToken) return;
+    // Everything up to the token's time has been seen (the stream filtered the rest out).
+    const ct = tokenClusterTime(token);
     await this.ctx.store.checkpoints.updateOne(
       { _id: this.checkpointId },
-      { $set: { token, updatedAt: new Date() } },
+      { $set: { token, updatedAt: new Date(), ...(ct ? { ct } : {}) } },
     );
     this.lastSavedToken = serialized;
   }

@@ -60,7 +60,10 @@ export function killLeftovers(scope: 'own' | 'orphans' = 'orphans'): number {
   let killed = 0;
   for (const name of readdirSync(DIR)) {
     const owner = Number(name.replace(/\.json$/, ''));
-    if ((scope === 'own' && owner === OWNER) || (scope === 'orphans' && owner !== OWNER && !alive(owner))) {
+    if (
+      (scope === 'own' && owner === OWNER) ||
+      (scope === 'orphans' && owner !== OWNER && !alive(owner))
+    ) {
       killed += killAll(path.join(DIR, name));
     }
   }

@@ -48,6 +48,8 @@ export interface ClusterOptions {
   collections?: DatabaseRules['collections'];
   exclude?: string[];
   siteIds?: (string | undefined)[];
+  /** Override instance IDs (to make two sites share one). */
+  instanceIds?: (string | undefined)[];
   clocks?: ((() => number) | undefined)[];
   tunables?: SyncEngineOptions['tunables'];
   start?: boolean;
@@ -70,7 +72,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
     const proxy = new TcpProxy(centralPort);
     const port = await proxy.start();
     const name = String.fromCharCode(97 + i);
-    const instanceId = `site-${name}-${dbName.slice(-8)}`;
+    const instanceId = options.instanceIds?.[i] ?? `site-${name}-${dbName.slice(-8)}`;
     const centralClient = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
       appName: instanceId,
       serverSelectionTimeoutMS: 1_500,

@@ -8,5 +8,6 @@ export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
   maxAwaitTimeMs: 200,
   idleTokenSaveMs: 500,
   heartbeatMs: 1_000,
+  tombstoneGcEveryBeats: 1,
   backoff: { initialMs: 100, maxMs: 1_000 },
 };

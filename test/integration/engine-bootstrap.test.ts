@@ -11,7 +11,11 @@ const TOTAL = Number(process.env['OUTPOST_BOOTSTRAP_DOCS'] ?? 100_000);
 
 describe('bootstrap', () => {
   it(`copies a central of ${TOTAL} documents to a new site, interrupted once and resumed`, async () => {
-    cluster = await createCluster({ sites: 1, start: false, tunables: { pullBatchSize: 1_000, batchSize: 1_000 } });
+    cluster = await createCluster({
+      sites: 1,
+      start: false,
+      tunables: { pullBatchSize: 1_000, batchSize: 1_000 },
+    });
     const [site] = cluster.sites;
     const products = cluster.centralDb.collection('products');
     for (let start = 0; start < TOTAL; start += 10_000) {
@@ -27,14 +31,21 @@ describe('bootstrap', () => {
     let batches = 0;
     site!.options.faults = {
       hit(point) {
-        if (point === 'bootstrap:after-batch' && ++batches === Math.ceil(TOTAL / 3_000)) throw new Error('interrupted by the test');
+        if (point === 'bootstrap:after-batch' && ++batches === Math.ceil(TOTAL / 3_000))
+          throw new Error('interrupted by the test');
       },
     };
-    cluster.sites[0]!.engine = (await import('../../sync/engine/create-engine.js')).createSyncEngine(site!.options);
+    cluster.sites[0]!.engine = (
+      await import('../../sync/engine/create-engine.js')
+    ).createSyncEngine(site!.options);
     await site!.engine.start();
     // A site write during bootstrap is pushed, not lost.
     await site!.db.collection('sales').insertOne({ _id: 'during-bootstrap' as never, total: 1 });
-    await waitFor('every product at the site', async () => (await site!.db.collection('products').estimatedDocumentCount()) === TOTAL, 600_000);
+    await waitFor(
+      'every product at the site',
+      async () => (await site!.db.collection('products').estimatedDocumentCount()) === TOTAL,
+      600_000,
+    );
     const resumed = await site!.metaDb.collection('log').findOne({ event: 'bootstrap.resumed' });
     expect(resumed, 'the bootstrap resumed from its checkpoint').not.toBeNull();
     expect(resumed?.['done']).toBeGreaterThan(0);
@@ -43,9 +54,14 @@ describe('bootstrap', () => {
     const [progress] = status.bootstrap;
     expect(progress?.done).toBe(progress?.total);
     expect(progress?.total).toBeGreaterThanOrEqual(TOTAL);
-    expect(await site!.metaDb.collection('meta').countDocuments({ '_id.coll': 'products' })).toBe(TOTAL);
+    expect(await site!.metaDb.collection('meta').countDocuments({ '_id.coll': 'products' })).toBe(
+      TOTAL,
+    );
     const sample = await site!.db.collection('products').findOne({ _id: 4242 as never });
     expect(sample).toEqual({ _id: 4242, sku: 'SKU-4242', name: 'Product 4242', price: 24.2 });
-    await waitFor('the sale at central', async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1);
+    await waitFor(
+      'the sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1,
+    );
   });
 });

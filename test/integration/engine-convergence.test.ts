@@ -45,12 +45,20 @@ describe('convergence', () => {
             const live = [...mine].filter(([, doc]) => doc !== null).map(([id]) => id);
             const roll = random.next();
             if (roll < 0.45 || live.length === 0) {
-              const doc = { _id: `${s.name}-${round}-${op}`, total: random.int(500), lines: random.int(5) };
+              const doc = {
+                _id: `${s.name}-${round}-${op}`,
+                total: random.int(500),
+                lines: random.int(5),
+              };
               await s.db.collection('sales').insertOne(doc as never);
               mine.set(doc._id, doc);
             } else if (roll < 0.7) {
               const id = random.pick(live);
-              const doc = { ...mine.get(id)!, total: random.int(500), note: `edited in round ${round}` };
+              const doc = {
+                ...mine.get(id)!,
+                total: random.int(500),
+                note: `edited in round ${round}`,
+              };
               await s.db.collection('sales').replaceOne({ _id: id as never }, doc);
               mine.set(id, doc);
             } else if (roll < 0.8) {
@@ -58,22 +66,42 @@ describe('convergence', () => {
               await s.db.collection('sales').deleteOne({ _id: id as never });
               mine.set(id, null);
             } else {
-              await s.db.collection('stock').updateOne({ _id: random.pick(skus) as never }, { $set: { qty: random.int(100), by: s.name } });
+              await s.db
+                .collection('stock')
+                .updateOne(
+                  { _id: random.pick(skus) as never },
+                  { $set: { qty: random.int(100), by: s.name } },
+                );
             }
           }
         }),
       );
       // Head office: catalogue changes and stock corrections, concurrently with the sites.
-      await headOffice.insert(dbName, 'products', { _id: `p-${products++}`, price: random.int(100) });
-      if (products > 2 && random.chance(0.5)) await headOffice.delete(dbName, 'products', `p-${random.int(products - 1)}`);
-      await headOffice.update(dbName, 'stock', random.pick(skus), (doc) => ({ ...doc, qty: random.int(100), by: 'head-office' }));
+      await headOffice.insert(dbName, 'products', {
+        _id: `p-${products++}`,
+        price: random.int(100),
+      });
+      if (products > 2 && random.chance(0.5))
+        await headOffice.delete(dbName, 'products', `p-${random.int(products - 1)}`);
+      await headOffice.update(dbName, 'stock', random.pick(skus), (doc) => ({
+        ...doc,
+        qty: random.int(100),
+        by: 'head-office',
+      }));
       await new Promise((resolve) => setTimeout(resolve, random.int(400)));
     }
     for (const site of sites) site.proxy.restore();
-    await waitFor('convergence', () => converged(cluster!, ['sales', 'stock', 'products']), 180_000);
+    await waitFor(
+      'convergence',
+      () => converged(cluster!, ['sales', 'stock', 'products']),
+      180_000,
+    );
 
     const atCentral = new Map(
-      (await cluster.centralDb.collection('sales').find().toArray()).map((doc) => [String(doc._id), contentHash(stripSync(doc))]),
+      (await cluster.centralDb.collection('sales').find().toArray()).map((doc) => [
+        String(doc._id),
+        contentHash(stripSync(doc)),
+      ]),
     );
     let checked = 0;
     for (const mine of expected) {
@@ -83,7 +111,10 @@ describe('convergence', () => {
         checked++;
       }
     }
-    const written = expected.reduce((n, mine) => n + [...mine.values()].filter((d) => d !== null).length, 0);
+    const written = expected.reduce(
+      (n, mine) => n + [...mine.values()].filter((d) => d !== null).length,
+      0,
+    );
     expect(atCentral.size).toBe(written);
     expect(checked).toBeGreaterThan(ROUNDS * 10);
   });
