@@ -22,6 +22,7 @@ export const ErrorCode = {
   CentralUnreachable: 'CENTRAL_UNREACHABLE',
   /** A call's arguments failed its schema (HTTP 400, CLI exit 2). */
   InvalidArgs: 'INVALID_ARGS',
+  ConflictChanged: 'CONFLICT_CHANGED',
   /** A call name the bridge contract does not define (HTTP 404). */
   UnknownCall: 'UNKNOWN_CALL',
   /** A conflict, log entry or other record named by an argument does not exist (HTTP 404). */

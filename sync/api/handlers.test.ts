@@ -24,10 +24,13 @@ function fakeEngine(): SyncEngine & { emit(state: EngineState): void } {
     lastSyncAt: null,
     bootstrap: [],
     duplicateInstance: null,
+    loops: {},
   });
   return {
     instanceId: 'site-x',
     context: undefined,
+    conflicts: undefined,
+    onConflictOpened: () => () => undefined,
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
     pause: () => Promise.resolve(),

@@ -37,6 +37,8 @@ describe('loadConfig defaults', () => {
         clockSkewFailMs: 120_000,
         diskWarnBytes: 1024 ** 3,
         diskFailBytes: 200 * 1024 ** 2,
+        loopRestartsFail: 5,
+        loopRestartWindowMs: 60_000,
         rateWindowMs: 60_000,
       },
       log: { level: 'info' },

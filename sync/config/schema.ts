@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOOP_RESTART_HISTORY } from '../status/engine-state.js';
 
 /**
  * Outpost's configuration. Every object is strict so that a typo (`batchSzie`) is an error naming
@@ -56,6 +57,12 @@ const port = (min: number) => {
 };
 const nonNegativeInt = z.int({ error: 'an integer >= 0' }).min(0, { error: 'an integer >= 0' });
 const positiveInt = z.int({ error: 'an integer >= 1' }).min(1, { error: 'an integer >= 1' });
+// The engine keeps this many restarts per loop; a higher threshold could never be reached.
+const restartsForm = `an integer from 0 to ${LOOP_RESTART_HISTORY - 1}`;
+const restartCount = z
+  .int({ error: restartsForm })
+  .min(0, { error: restartsForm })
+  .max(LOOP_RESTART_HISTORY - 1, { error: restartsForm });
 
 const mongoUri = z.string().refine((uri) => /^mongodb(\+srv)?:\/\//.test(uri), {
   error: 'a connection string starting with mongodb:// or mongodb+srv://',
@@ -146,6 +153,9 @@ const shape = {
       /** Free space on the data directory's file system. */
       diskWarnBytes: nonNegativeInt.default(1024 ** 3),
       diskFailBytes: nonNegativeInt.default(200 * 1024 ** 2),
+      /** More restarts of one engine loop than this within the window fail the worker check. */
+      loopRestartsFail: restartCount.default(5),
+      loopRestartWindowMs: positiveInt.default(60_000),
       /** Window of push/pull rates and of the failure rate. */
       rateWindowMs: positiveInt.default(60_000),
     })

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { ClientSession, MongoClient } from 'mongodb';
 import type { Logger } from '../logging/logger.js';
 import type { BackoffPolicy } from '../util/backoff.js';
@@ -65,6 +66,8 @@ export interface EngineContext {
    * to be dropped as echoes. Echo suppression by hash still covers what the filter misses.
    */
   applySessions: Map<string, ClientSession>;
+  /** Engine events beyond state changes: `conflict-opened` (key) when one awaits the operator. */
+  events: EventEmitter;
   /** Wakes the push loop (capture calls it after each batch). */
   notifyPush(): void;
   /** Records a central failure or success for offline detection. */

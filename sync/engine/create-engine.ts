@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import os from 'node:os';
 import type { MongoClient } from 'mongodb';
 import { Capture } from '../capture/capture.js';
+import { createConflictService, type ConflictService } from '../conflicts/service.js';
 import { isRetryable, toOutpostError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { Pull } from '../pull/pull.js';
@@ -17,6 +19,7 @@ import {
   assertEngineTransition,
   type EngineState,
   type EngineStateName,
+  type LoopLiveness,
 } from '../status/engine-state.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import {
@@ -28,6 +31,7 @@ import {
   type Faults,
 } from './context.js';
 import { HybridClock } from './hlc.js';
+import { LoopMonitor } from './loop-monitor.js';
 import { SyncRules, type RulesInput } from './rules.js';
 import { openLocalStore } from './store.js';
 
@@ -66,7 +70,24 @@ export interface EngineStatus {
   lastSyncAt: string | null;
   bootstrap: BootstrapProgress[];
   duplicateInstance: DuplicateInstance | null;
+  /** Supervised loops by name (`capture:<db>`, `pull:<db>`, `push`, `heartbeat`). */
+  loops: Record<string, LoopLiveness>;
 }
+
+/** What status() reads from the local store; kept so a stopped engine still reports it. */
+interface StoreCounts {
+  outboxDepth: number;
+  oldestFirstAt: Date | null;
+  quarantined: number;
+  openConflicts: number;
+}
+
+const NO_COUNTS: StoreCounts = {
+  outboxDepth: 0,
+  oldestFirstAt: null,
+  quarantined: 0,
+  openConflicts: 0,
+};
 
 export interface SyncEngine {
   readonly instanceId: string;
@@ -78,6 +99,10 @@ export interface SyncEngine {
   syncNow(): void;
   status(): Promise<EngineStatus>;
   onStateChange(listener: (state: EngineState) => void): () => void;
+  /** A conflict now waits for the operator (manual strategy, unique clash, merge fallback). */
+  onConflictOpened(listener: (key: { db: string; coll: string; id: unknown }) => void): () => void;
+  /** Conflict list, operator decisions and auto-resolve; available once started. */
+  readonly conflicts: ConflictService | undefined;
   readonly context: EngineContext | undefined;
 }
 
@@ -92,9 +117,13 @@ class Engine implements SyncEngine {
   private readonly tunables: EngineTunables;
   private readonly counters = newCounters();
   private ctx: EngineContext | undefined;
+  private conflictService: ConflictService | undefined;
+  private readonly events = new EventEmitter();
   private captureControl: AbortController | undefined;
   private syncControl: AbortController | undefined;
   private loops: Promise<void>[] = [];
+  private readonly liveness = new LoopMonitor();
+  private lastCounts: StoreCounts | undefined;
   private wakePush: (() => void) | undefined;
   private centralDown = false;
   private skew: { skewMs: number; roundTripMs: number } | undefined;
@@ -118,6 +147,15 @@ class Engine implements SyncEngine {
     return this.ctx;
   }
 
+  get conflicts(): ConflictService | undefined {
+    return this.conflictService;
+  }
+
+  onConflictOpened(listener: (key: { db: string; coll: string; id: unknown }) => void): () => void {
+    this.events.on('conflict-opened', listener);
+    return () => this.events.off('conflict-opened', listener);
+  }
+
   onStateChange(listener: (state: EngineState) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -126,6 +164,7 @@ class Engine implements SyncEngine {
   async start(): Promise<void> {
     if (this.state.name !== 'stopped' && this.state.name !== 'error') return;
     this.transition('starting');
+    this.liveness.clear();
     try {
       const wallClock = this.options.clock ?? Date.now;
       const store = await openLocalStore(
@@ -147,6 +186,7 @@ class Engine implements SyncEngine {
         metrics: this.counters,
         notifyPush: () => this.wakePush?.(),
         reportCentral: (ok, error) => this.reportCentral(ok, error),
+        events: this.events,
         applySessions: new Map(
           this.options.rules.databases.map((db) => [db.name, this.options.local.startSession()]),
         ),
@@ -155,6 +195,7 @@ class Engine implements SyncEngine {
       this.fail(error);
       throw error;
     }
+    this.conflictService = createConflictService(this.ctx);
     this.transition('local-ready');
     this.captureControl = new AbortController();
     for (const db of this.ctx.rules.databases) {
@@ -210,16 +251,17 @@ class Engine implements SyncEngine {
     this.transition('stopped');
   }
 
-  async pause(): Promise<void> {
-    if (this.state.name === 'paused' || !this.syncControl) return;
+  pause(): Promise<void> {
+    if (this.state.name === 'paused' || !this.syncControl) return Promise.resolve();
     this.syncControl.abort();
     this.wakePush?.();
     this.transition('paused');
     this.logger.info({ event: 'engine.paused' });
+    return Promise.resolve();
   }
 
-  async resume(): Promise<void> {
-    if (this.state.name !== 'paused') return;
+  resume(): Promise<void> {
+    if (this.state.name !== 'paused') return Promise.resolve();
     this.logger.info({ event: 'engine.resumed' });
     this.startSyncLoops();
     return Promise.resolve();
@@ -230,19 +272,12 @@ class Engine implements SyncEngine {
   }
 
   async status(): Promise<EngineStatus> {
-    const ctx = this.ctx;
-    const [outboxDepth, oldest, quarantined, openConflicts] = ctx
-      ? await Promise.all([
-          ctx.store.outbox.estimatedDocumentCount(),
-          ctx.store.outbox
-            .find({}, { projection: { firstAt: 1 } })
-            .sort({ firstAt: 1 })
-            .limit(1)
-            .next(),
-          ctx.store.quarantine.countDocuments(),
-          ctx.store.conflicts.countDocuments({ state: 'open' }),
-        ])
-      : [0, null, 0, 0];
+    // Stopped (or never started): the clients may be closed, so report the last counts read.
+    const counts =
+      this.ctx && this.state.name !== 'stopped'
+        ? (this.lastCounts = await this.storeCounts(this.ctx))
+        : (this.lastCounts ?? NO_COUNTS);
+    const { outboxDepth, oldestFirstAt, quarantined, openConflicts } = counts;
     const last = [this.counters.lastPushAt, this.counters.lastPullAt]
       .filter((d) => d !== undefined)
       .sort((a, b) => b.getTime() - a.getTime())[0];
@@ -250,7 +285,7 @@ class Engine implements SyncEngine {
       instanceId: this.instanceId,
       state: this.state,
       outboxDepth,
-      oldestUnsyncedAgeMs: oldest ? Date.now() - oldest.firstAt.getTime() : null,
+      oldestUnsyncedAgeMs: oldestFirstAt ? Date.now() - oldestFirstAt.getTime() : null,
       quarantined,
       openConflicts,
       counters: { ...this.counters },
@@ -259,7 +294,22 @@ class Engine implements SyncEngine {
       lastSyncAt: last?.toISOString() ?? null,
       bootstrap: [...this.progress.values()],
       duplicateInstance: this.duplicate ?? null,
+      loops: this.liveness.snapshot(),
     };
+  }
+
+  private async storeCounts(ctx: EngineContext): Promise<StoreCounts> {
+    const [outboxDepth, oldest, quarantined, openConflicts] = await Promise.all([
+      ctx.store.outbox.estimatedDocumentCount(),
+      ctx.store.outbox
+        .find({}, { projection: { firstAt: 1 } })
+        .sort({ firstAt: 1 })
+        .limit(1)
+        .next(),
+      ctx.store.quarantine.countDocuments(),
+      ctx.store.conflicts.countDocuments({ state: 'open' }),
+    ]);
+    return { outboxDepth, oldestFirstAt: oldest?.firstAt ?? null, quarantined, openConflicts };
   }
 
   private async pushLoop(push: Push, signal: AbortSignal): Promise<void> {
@@ -322,6 +372,7 @@ class Engine implements SyncEngine {
   ): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
+      this.liveness.started(name);
       try {
         await body(signal);
         attempt = 0;
@@ -332,6 +383,7 @@ class Engine implements SyncEngine {
         if (retryable && name !== 'push' && !name.startsWith('capture'))
           this.reportCentral(false, error);
         if (name.startsWith('pull')) this.counters.pullFailures += 1;
+        this.liveness.failed(name, error, retryable);
         this.logger[retryable ? 'warn' : 'error']({
           event: 'engine.loop-failed',
           loop: name,

@@ -42,7 +42,8 @@ export interface OutboxDoc {
 
 export interface CheckpointDoc {
   _id: string;
-  token?: ResumeToken | null | undefined;
+  /** Change-stream resume token (opaque: `ResumeToken` is `unknown`, so null is included). */
+  token?: ResumeToken;
   /** Cluster time of the last applied change (pull) or stream start time. */
   ct?: Timestamp | null | undefined;
   startAt?: Timestamp | null | undefined;

@@ -260,6 +260,12 @@ export class MongodSupervisor {
       env: this.options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       windowsHide: true,
+      // POSIX: a session and process group of its own, so a terminal's Ctrl-C (sent to the whole
+      // foreground group) does not reach mongod and shut it down under the engine; Outpost stops
+      // it itself. The pid stays the one to signal: kill() and the watchdog target it alone, not
+      // the group (under Wine the group also holds helpers shared by every mongod of the prefix).
+      // Not on Windows, where `detached` gives the child a console window of its own.
+      detached: process.platform !== 'win32',
     });
     this.child = child;
     this.output = captureOutput(child, this.options.logFile);
@@ -364,21 +370,24 @@ export class MongodSupervisor {
   /** Clean stop: the shutdown command, then a wait, then kill only after the timeout. */
   private async shutdownChild(): Promise<void> {
     const child = this.child;
+    const stopTimeoutMs = this.options.stopTimeoutMs ?? 30_000;
     if (child && child.exitCode === null && this.client) {
+      // Bounded: a hung mongod (stopped, deadlocked) never answers, and must reach the kill below.
+      const options = { timeoutMS: stopTimeoutMs };
       try {
-        await this.client.db('admin').command({ shutdown: 1 });
+        await this.client.db('admin').command({ shutdown: 1 }, options);
       } catch (error) {
         // The command closes the connection as it succeeds; a server error means it refused.
         if (error instanceof MongoServerError) {
           await this.client
             .db('admin')
-            .command({ shutdown: 1, force: true })
+            .command({ shutdown: 1, force: true }, options)
             .catch(() => undefined);
         }
       }
     }
     await this.closeClient();
-    if (child && !(await waitForExit(child, this.options.stopTimeoutMs ?? 30_000))) {
+    if (child && !(await waitForExit(child, stopTimeoutMs))) {
       this.logger.warn({ event: 'mongod.kill-after-timeout', pid: child.pid });
       await this.killChild();
     }

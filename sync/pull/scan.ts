@@ -39,7 +39,7 @@ export async function bootstrap(
   onProgress?: (progress: { db: string; done: number; total: number }) => void,
 ): Promise<void> {
   const { store } = ctx;
-  let checkpoint = await store.checkpoints.findOne({ _id: checkpointId });
+  const checkpoint = await store.checkpoints.findOne({ _id: checkpointId });
   if (!checkpoint?.startAt) {
     const startAt = await centralOperationTime(ctx);
     await store.checkpoints.updateOne(
@@ -47,7 +47,6 @@ export async function bootstrap(
       { $set: { startAt, ct: startAt } },
       { upsert: true },
     );
-    checkpoint = await store.checkpoints.findOne({ _id: checkpointId });
   }
   const collections = await pulledCollections(ctx, db);
   const totals = await Promise.all(

@@ -12,7 +12,7 @@ import { compareVersions } from '../engine/hlc.js';
 import { TOMBSTONES } from '../engine/rules.js';
 import type { MetaDoc, OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
-import { resolvePushConflict } from '../conflicts/resolve.js';
+import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import { deleteOp, insertOp, tombstoneOp, updateOp } from './central-ops.js';
 import { finishPushed } from './finish.js';
 
@@ -127,10 +127,10 @@ export class Push {
       done.push(...outcome.succeeded);
       for (const { plan, code, message } of outcome.poisoned)
         await this.quarantine(plan, code, message, round);
-      for (const plan of outcome.conflicted) {
+      for (const { plan, clash } of outcome.conflicted) {
         round.conflicts += 1;
         ctx.metrics.conflicts += 1;
-        if (await resolvePushConflict(ctx, plan)) round.pushed += 1;
+        if (await resolvePushConflict(ctx, plan, clash)) round.pushed += 1;
       }
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
@@ -148,7 +148,10 @@ export class Push {
       return deleteOp(p.id, p.meta!.base!);
     });
     await ctx.faults?.hit('push:before-central-write');
-    const errors = new Map<number, { code: number; message: string; keyPattern?: Document }>();
+    const errors = new Map<
+      number,
+      { code: number; message: string; clash: UniqueClash | undefined }
+    >();
     let result: BulkWriteResult | undefined;
     try {
       result = await central.bulkWrite(ops, { ordered: false });
@@ -160,11 +163,14 @@ export class Push {
       if (writeErrors.length === 0) throw error;
       result = error.result;
       for (const writeError of writeErrors) {
-        const info = writeError.errInfo as Document | undefined;
         errors.set(writeError.index, {
           code: writeError.code,
           message: writeError.errmsg ?? 'write error',
-          ...(info?.['keyPattern'] ? { keyPattern: info['keyPattern'] as Document } : {}),
+          clash: uniqueClash(
+            writeError.code,
+            writeError.errmsg,
+            (writeError.err as { keyValue?: Document }).keyValue,
+          ),
         });
       }
     }
@@ -172,7 +178,7 @@ export class Push {
     ctx.metrics.centralWrites += ops.length;
     await ctx.faults?.hit('push:after-central-write');
     const succeeded: PushPlan[] = [];
-    const conflicted: PushPlan[] = [];
+    const conflicted: { plan: PushPlan; clash?: UniqueClash | undefined }[] = [];
     const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
     const unsure: PushPlan[] = [];
     const upserted = new Set(Object.keys(result?.upsertedIds ?? {}).map(Number));
@@ -184,7 +190,7 @@ export class Push {
       if (!error) return void unsure.push(plan);
       // A duplicate key is a conflict (same _id inserted elsewhere, or a unique-index clash);
       // a transient code is retried next round; anything else can never be written as it is.
-      if (error.code === 11000) conflicted.push(plan);
+      if (error.code === 11000) conflicted.push({ plan, clash: error.clash });
       else if (isRetryable({ code: error.code })) return;
       else poisoned.push({ plan, code: error.code, message: error.message });
     });
@@ -211,7 +217,8 @@ export class Push {
       for (const plan of unsure) {
         const present = versions.has(idKey(plan.id));
         const ok = plan.kind === 'delete' ? !present : versions.get(idKey(plan.id)) === plan.v;
-        (ok ? succeeded : conflicted).push(plan);
+        if (ok) succeeded.push(plan);
+        else conflicted.push({ plan });
       }
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
@@ -300,4 +307,20 @@ export class Push {
       { ordered: false },
     );
   }
+}
+
+/**
+ * A duplicate key on an index other than _id is a unique clash (never a stuck queue): the server
+ * names the index in the message ("... index: sku_1 dup key: { sku: \"A1\" }") and, since 4.2,
+ * returns the clashing key value.
+ */
+export function uniqueClash(
+  code: number,
+  message: string | undefined,
+  keyValue: Document | undefined,
+): UniqueClash | undefined {
+  if (code !== 11000) return undefined;
+  const index = /index: (\S+) dup key/.exec(message ?? '')?.[1];
+  if (!index || index === '_id_') return undefined;
+  return { index, keyValue: keyValue ?? null };
 }

@@ -19,6 +19,30 @@ export type EngineState =
   | { name: 'offline'; since: string; reason: string }
   | { name: 'error'; since: string; error: ErrorPayload };
 
+/** One restart of a supervised loop: when, and whether the error was a transient one. */
+export interface LoopRestart {
+  at: string;
+  retryable: boolean;
+}
+
+/**
+ * Liveness of one supervised engine loop (`capture:<db>`, `pull:<db>`, `push`, `heartbeat`), as
+ * the engine reports it in its status and the health "worker" check reads it.
+ */
+export interface LoopLiveness {
+  /** When the loop body was last started, restarted or began another iteration (ISO). */
+  startedAt: string;
+  /** Restarts after a failure since the engine started. */
+  restarts: number;
+  /** The most recent restarts, oldest first (bounded: see LOOP_RESTART_HISTORY). */
+  recentRestarts: LoopRestart[];
+  /** The error of the most recent failure, if it failed since the engine started. */
+  lastError?: ErrorPayload;
+}
+
+/** How many recent restarts each loop keeps; health thresholds on restarts stay below it. */
+export const LOOP_RESTART_HISTORY = 50;
+
 const ACTIVE: EngineStateName[] = ['syncing', 'idle', 'offline', 'paused', 'connecting'];
 
 const TRANSITIONS: Record<EngineStateName, readonly EngineStateName[]> = {

@@ -1,4 +1,5 @@
 /** The individual health checks: pure functions of the inputs and thresholds (see health.ts). */
+import type { LoopLiveness } from './engine-state.js';
 import type { HealthCheck, HealthInputs, HealthThresholds } from './health.js';
 import { capitalize, formatBytes, formatDuration, percent, plural } from './format.js';
 
@@ -59,7 +60,7 @@ export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): Heal
   };
 }
 
-export function worker({ state }: HealthInputs): HealthCheck {
+export function worker({ state, loops, now }: HealthInputs, t: HealthThresholds): HealthCheck {
   const name = 'worker';
   if (state.name === 'error') {
     return {
@@ -70,9 +71,43 @@ export function worker({ state }: HealthInputs): HealthCheck {
   }
   if (state.name === 'stopped')
     return { name, status: 'fail', message: 'The sync loops are not running.' };
+  const crashing = crashLoop(loops, now, t);
+  if (crashing) {
+    const reason = crashing.lastError ? `: ${crashing.lastError.message}` : '';
+    return {
+      name,
+      status: 'fail',
+      message:
+        `The ${crashing.name} loop restarted ${plural(crashing.count, 'time')} in the last ` +
+        `${formatDuration(t.loopRestartWindowMs)}${reason}. See the sync log.`,
+      value: crashing.count,
+      threshold: t.loopRestartsFail,
+    };
+  }
   if (state.name === 'starting' || state.name === 'local-ready')
     return { name, status: 'warn', message: `The sync engine is starting (${state.name}).` };
   return { name, status: 'pass', message: `The sync loops are running (${state.name}).` };
+}
+
+/**
+ * The loop with the most restarts in the window, when that is over the threshold. Restarts on a
+ * transient error (central or the network unreachable) are left out: retrying through an outage
+ * is what the engine is for, and the central-database check grades the outage itself.
+ */
+function crashLoop(
+  loops: HealthInputs['loops'],
+  now: number,
+  t: HealthThresholds,
+): { name: string; count: number; lastError: LoopLiveness['lastError'] } | undefined {
+  let worst: { name: string; count: number; lastError: LoopLiveness['lastError'] } | undefined;
+  for (const [name, loop] of Object.entries(loops)) {
+    const count = loop.recentRestarts.filter(
+      (restart) => !restart.retryable && now - Date.parse(restart.at) <= t.loopRestartWindowMs,
+    ).length;
+    if (count > t.loopRestartsFail && count > (worst?.count ?? 0))
+      worst = { name, count, lastError: loop.lastError };
+  }
+  return worst;
 }
 
 export function queueSize({ outboxDepth }: HealthInputs, t: HealthThresholds): HealthCheck {

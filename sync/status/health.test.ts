@@ -29,6 +29,7 @@ function inputs(patch: Partial<HealthInputs> = {}): HealthInputs {
     local: { ok: true, message: 'mongod is running.' },
     disk: { path: '/data', freeBytes: 50 * GiB, totalBytes: 100 * GiB },
     duplicateInstance: null,
+    loops: { push: { startedAt: '2030-01-01T11:00:00.000Z', restarts: 0, recentRestarts: [] } },
     ...patch,
   };
 }
@@ -136,6 +137,40 @@ describe('evaluateHealth', () => {
     );
     expect(check(report, 'worker')).toMatchObject({ status: 'fail' });
     expect(check(report, 'worker').message).toContain('The outbox index is missing.');
+  });
+
+  it('fails the worker when one loop restarted more than 5 times in the last minute', () => {
+    const restarts = (agoMs: number[], retryable = false) =>
+      agoMs.map((ago) => ({ at: new Date(NOW - ago).toISOString(), retryable }));
+    const loops = (recent: ReturnType<typeof restarts>): HealthInputs['loops'] => ({
+      heartbeat: { startedAt: '2030-01-01T11:00:00.000Z', restarts: 0, recentRestarts: [] },
+      'pull:pos': {
+        startedAt: new Date(NOW - 1_000).toISOString(),
+        restarts: recent.length,
+        recentRestarts: recent,
+        lastError: { code: 'INTERNAL', message: 'Cannot apply change to pos.sales.' },
+      },
+    });
+    const worker = (recent: ReturnType<typeof restarts>) =>
+      check(evaluateHealth(inputs({ loops: loops(recent) })), 'worker');
+
+    expect(worker(restarts([1_000, 2_000, 3_000, 4_000, 5_000])).status).toBe('pass');
+    const crashing = evaluateHealth(
+      inputs({ loops: loops(restarts([1_000, 2_000, 3_000, 4_000, 5_000, 6_000])) }),
+    );
+    expect(check(crashing, 'worker')).toMatchObject({ status: 'fail', value: 6, threshold: 5 });
+    expect(check(crashing, 'worker').message).toContain('pull:pos loop restarted 6 times');
+    expect(check(crashing, 'worker').message).toContain('Cannot apply change to pos.sales.');
+    expect(crashing.status).toBe('fail');
+    // Older than the window: no longer counted.
+    expect(worker(restarts([1_000, 2_000, 3_000, 4_000, 5_000, 61_000])).status).toBe('pass');
+    // Retrying through a central outage is the engine's job, graded by central-database.
+    expect(worker(restarts([1_000, 2_000, 3_000, 4_000, 5_000, 6_000], true)).status).toBe('pass');
+    const strict = evaluateHealth(inputs({ loops: loops(restarts([1_000, 2_000])) }), {
+      ...DEFAULT_HEALTH_THRESHOLDS,
+      loopRestartsFail: 1,
+    });
+    expect(check(strict, 'worker').status).toBe('fail');
   });
 
   it('fails the local database check when mongod is down', () => {

@@ -3,7 +3,7 @@
  * them from the engine, the supervisor and the file system). No Node or driver imports here: the
  * bridge contract re-exports these types to the renderer.
  */
-import type { EngineState } from './engine-state.js';
+import type { EngineState, LoopLiveness } from './engine-state.js';
 import {
   syncEnabled,
   centralDatabase,
@@ -66,6 +66,9 @@ export interface HealthThresholds {
   clockSkewFailMs: number;
   diskWarnBytes: number;
   diskFailBytes: number;
+  /** The worker fails when one loop restarted more than this often within the window. */
+  loopRestartsFail: number;
+  loopRestartWindowMs: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -78,6 +81,8 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   clockSkewFailMs: 120_000,
   diskWarnBytes: 1024 ** 3,
   diskFailBytes: 200 * 1024 ** 2,
+  loopRestartsFail: 5,
+  loopRestartWindowMs: 60_000,
 };
 
 export interface HealthInputs {
@@ -100,6 +105,8 @@ export interface HealthInputs {
   local: { ok: boolean; message: string };
   disk: { path: string; freeBytes: number; totalBytes: number } | { path: string; error: string };
   duplicateInstance: { otherHostname: string; seenAt: string } | null;
+  /** The engine's supervised loops by name, with their recent restarts. */
+  loops: Record<string, LoopLiveness>;
 }
 
 const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -121,7 +128,7 @@ export function evaluateHealth(
       message: inputs.local.message,
     },
     centralDatabase(inputs, thresholds),
-    worker(inputs),
+    worker(inputs, thresholds),
     queueSize(inputs, thresholds),
     syncLag(inputs, thresholds),
     failureRate(inputs, thresholds),

@@ -111,6 +111,7 @@ export class StatusSource {
           otherHostname: status.duplicateInstance.otherHostname,
           seenAt: status.duplicateInstance.seenAt.toISOString(),
         },
+        loops: status.loops,
       },
       this.options.thresholds,
     );

@@ -2,7 +2,8 @@
  * A central and N sites for one test: each site is an engine on one of the harness's site
  * mongods, talking to central through its own TcpProxy. Database names are unique per test.
  */
-import { MongoClient, type Db, type Document } from 'mongodb';
+import { inspect } from 'node:util';
+import { MongoClient, type Db, type Document, type Timestamp } from 'mongodb';
 import { inject } from 'vitest';
 import { createCentralWriter, type CentralWriter } from '../../sync/central/writer.js';
 import {
@@ -84,12 +85,13 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       exclude: options.exclude ?? [],
       siteId: options.siteIds?.[i],
     };
+    const metaDatabase = `outpost_${dbName.slice(-8)}_${name}`;
     const engineOptions: SyncEngineOptions = {
       instanceId,
       local,
       central: centralClient,
       rules,
-      metaDatabase: `outpost_${dbName.slice(-8)}_${name}`,
+      metaDatabase,
       tunables: { ...FAST_TUNABLES, ...options.tunables },
       ...(process.env['OUTPOST_TEST_LOG']
         ? { logger: createLogger({ level: process.env['OUTPOST_TEST_LOG'] as LogLevel, name }) }
@@ -102,7 +104,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       engine: createSyncEngine(engineOptions),
       local,
       db: local.db(dbName),
-      metaDb: local.db(engineOptions.metaDatabase!),
+      metaDb: local.db(metaDatabase),
       proxy,
       centralClient,
       options: engineOptions,
@@ -155,6 +157,13 @@ async function precreate(db: Db, names: string[]): Promise<void> {
   for (const name of names) if (!existing.has(name)) await db.createCollection(name);
 }
 
+/** The `_sync` field central's documents carry: version, origin site and commit cluster time. */
+export interface CentralSync {
+  v: string;
+  o: string;
+  ct?: Timestamp;
+}
+
 /** Polls `check` until it returns true, or fails with `what` after the timeout. */
 export async function waitFor(
   what: string,
@@ -171,9 +180,11 @@ export async function waitFor(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(
-    `Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
-  );
+  const cause =
+    lastError === undefined
+      ? ''
+      : `: ${lastError instanceof Error ? String(lastError) : inspect(lastError)}`;
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
 }
 
 /** id -> content hash of every document of a collection (central's `_sync` removed). */

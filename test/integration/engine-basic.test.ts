@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { converged, createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
+import {
+  converged,
+  createCluster,
+  waitFor,
+  type CentralSync,
+  type TestCluster,
+} from '../harness/sync-cluster.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
@@ -23,8 +29,9 @@ describe('sync engine: capture, push, pull', () => {
     );
     const atCentral = await cluster.centralDb.collection('sales').findOne({ _id: 's1' as never });
     expect(atCentral?.['_sync']).toMatchObject({ o: a.instanceId });
-    expect(typeof atCentral?.['_sync'].v).toBe('string');
-    expect(atCentral?.['_sync'].ct?._bsontype).toBe('Timestamp');
+    const sync = atCentral?.['_sync'] as CentralSync;
+    expect(typeof sync.v).toBe('string');
+    expect(sync.ct?._bsontype).toBe('Timestamp');
     // Local data stays clean: no _sync at the sites.
     expect(await b.db.collection('sales').findOne({ _id: 's1' as never })).toEqual({
       _id: 's1',

@@ -10,7 +10,7 @@ import { createCentralWriter } from '../../sync/central/writer.js';
 import type { FaultPoint } from '../../sync/engine/context.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import type { EngineProcessSpec } from '../harness/engine-process.js';
-import { PRECREATED, snapshot, waitFor } from '../harness/sync-cluster.js';
+import { PRECREATED, snapshot, waitFor, type CentralSync } from '../harness/sync-cluster.js';
 
 const mongo = inject('mongo');
 let central: MongoClient;
@@ -40,7 +40,7 @@ async function startEngine(spec: EngineProcessSpec): Promise<ChildProcess> {
   children.add(child);
   child.once('exit', () => children.delete(child));
   await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
+    child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve());
     child.once('exit', (code, signal) =>
       reject(new Error(`engine exited before ready (${code ?? signal})`)),
     );
@@ -145,7 +145,7 @@ describe('kill -9 of the engine', () => {
         90_000,
       );
       const atCentral = await centralDb.collection('sales').find().toArray();
-      expect(atCentral.every((doc) => doc['_sync'].o === spec.instanceId)).toBe(true);
+      expect(atCentral.every((doc) => (doc['_sync'] as CentralSync).o === spec.instanceId)).toBe(true);
       expect(atCentral.filter((doc) => doc['edited'] === true)).toHaveLength(30);
       // A sale deleted before its insert ever reached central needs no tombstone; every tombstone
       // is for a deleted sale, and no deleted sale is at central.

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseVersion } from '../../sync/engine/hlc.js';
-import { converged, createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
+import {
+  converged,
+  createCluster,
+  waitFor,
+  type CentralSync,
+  type TestCluster,
+} from '../harness/sync-cluster.js';
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
@@ -66,7 +72,7 @@ describe('recovery and clocks', () => {
       async () =>
         (await behind!.db.collection('stock').findOne({ _id: 'sku-1' as never }))?.['qty'] === 10,
     );
-    const first = (await doc())?.['_sync'].v as string;
+    const first = ((await doc())?.['_sync'] as CentralSync).v;
 
     // The site an hour behind edits after seeing the edit from an hour ahead: it must win.
     await behind!.db.collection('stock').updateOne({ _id: 'sku-1' as never }, { $set: { qty: 7 } });
@@ -75,7 +81,7 @@ describe('recovery and clocks', () => {
       async () =>
         (await ahead!.db.collection('stock').findOne({ _id: 'sku-1' as never }))?.['qty'] === 7,
     );
-    const second = (await doc())?.['_sync'].v as string;
+    const second = ((await doc())?.['_sync'] as CentralSync).v;
     expect(second > first).toBe(true);
     expect(parseVersion(second)!.l).toBeGreaterThanOrEqual(parseVersion(first)!.l);
 
@@ -86,7 +92,7 @@ describe('recovery and clocks', () => {
       async () =>
         (await behind!.db.collection('stock').findOne({ _id: 'sku-1' as never }))?.['qty'] === 4,
     );
-    expect(((await doc())?.['_sync'].v as string) > second).toBe(true);
+    expect((((await doc())?.['_sync'] as CentralSync).v) > second).toBe(true);
     await waitFor('convergence', () => converged(cluster!, ['stock']));
 
     await waitFor(

@@ -15,9 +15,9 @@ describe('sites registry', () => {
     await waitFor('both sites registered', async () => (await sites.countDocuments()) === 2);
     const registered = await sites.findOne({ _id: a!.instanceId as never });
     expect(registered).toMatchObject({
-      hostname: expect.any(String),
-      version: expect.any(String),
-      machineHash: expect.any(String),
+      hostname: expect.any(String) as unknown,
+      version: expect.any(String) as unknown,
+      machineHash: expect.any(String) as unknown,
     });
     expect(registered?.['lastSeen']).toBeInstanceOf(Date);
 

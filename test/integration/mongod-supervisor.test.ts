@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -44,6 +44,11 @@ async function withClient<T>(uri: string, work: (client: MongoClient) => Promise
   } finally {
     await client.close();
   }
+}
+
+function processGroupOf(pid: number): number {
+  const out = spawnSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).stdout;
+  return Number(out.trim());
 }
 
 afterEach(async () => {
@@ -107,6 +112,24 @@ describe('mongod supervisor on a real mongod', () => {
     );
     expect(count).toBe(1);
     expect((await again.health()).recoveredUncleanShutdown).toBe(false);
+  });
+
+  it('runs mongod in a process group of its own, and kills it when it does not stop in time', async () => {
+    const dbPath = await testDir('sup-hung');
+    const target = supervisor({ dbPath, stopTimeoutMs: 2_000 });
+    const running = await target.start();
+    if (process.platform !== 'win32') {
+      // A terminal's Ctrl-C goes to the foreground group (ours), not to mongod's.
+      expect(processGroupOf(running.pid)).toBe(running.pid);
+      expect(processGroupOf(running.pid)).not.toBe(processGroupOf(process.pid));
+    }
+    // Hung: it answers neither the shutdown command nor anything else until killed.
+    process.kill(running.pid, 'SIGSTOP');
+    const started = Date.now();
+    await target.stop();
+    expect(target.state.name).toBe('stopped');
+    expect(isProcessAlive(running.pid)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('moves the replica-set member when the port changes between runs', async () => {

@@ -1,0 +1,83 @@
+import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
+import type { EngineContext } from '../engine/context.js';
+import { contentHash, stripSync } from '../engine/hash.js';
+import { TOMBSTONES } from '../engine/rules.js';
+import { insertOp, tombstoneOp } from '../push/central-ops.js';
+
+export interface CentralState {
+  doc: Document | null;
+  v: string | null;
+  origin: string | null;
+}
+
+/** The document at central, or its tombstone's version when it was deleted there. */
+export async function readCentral(
+  ctx: EngineContext,
+  db: string,
+  coll: string,
+  id: unknown,
+): Promise<CentralState> {
+  const database = ctx.central.db(db);
+  const doc = await database.collection(coll).findOne({ _id: id } as Filter<Document>);
+  if (doc) {
+    const sync = doc['_sync'] as { v?: string; o?: string } | undefined;
+    return { doc, v: sync?.v ?? null, origin: sync?.o ?? null };
+  }
+  const tombstone = await database
+    .collection(TOMBSTONES)
+    .findOne({ _id: { coll, id } } as Filter<Document>);
+  return {
+    doc: null,
+    v: (tombstone?.['v'] as string | undefined) ?? null,
+    origin: (tombstone?.['o'] as string | undefined) ?? null,
+  };
+}
+
+export function sameContent(a: Document | null, b: Document | null): boolean {
+  if (a === null || b === null) return a === b;
+  return contentHash(stripSync(a)) === contentHash(stripSync(b));
+}
+
+/**
+ * Writes a resolved version over the central state it was decided against, with compare-and-swap
+ * on that state. Returns false when central moved again meanwhile (the caller retries later).
+ */
+export async function writeCentralVersion(
+  ctx: EngineContext,
+  db: string,
+  coll: string,
+  id: unknown,
+  over: CentralState,
+  doc: Document | null,
+  v: string,
+): Promise<boolean> {
+  const collection = ctx.central.db(db).collection(coll);
+  const current: Filter<Document> = (
+    over.doc
+      ? over.v
+        ? { _id: id, '_sync.v': over.v }
+        : { _id: id, _sync: { $exists: false } }
+      : null
+  ) as Filter<Document>;
+  if (doc === null) {
+    if (!current) return true;
+    const result = await collection.deleteOne(current);
+    if (result.deletedCount !== 1) return false;
+    await ctx.central
+      .db(db)
+      .collection(TOMBSTONES)
+      .bulkWrite([tombstoneOp(coll, id, v, ctx.instanceId)] as AnyBulkWriteOperation[]);
+    return true;
+  }
+  if (!current) {
+    const result = await collection
+      .bulkWrite([insertOp(id, doc, v, ctx.instanceId)])
+      .catch(() => undefined);
+    return (result?.upsertedCount ?? 0) === 1;
+  }
+  const result = await collection.updateOne(current, [
+    { $replaceWith: { $literal: { ...stripSync(doc), _id: id, _sync: { v, o: ctx.instanceId } } } },
+    { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
+  ]);
+  return result.matchedCount === 1;
+}

@@ -1,0 +1,76 @@
+import type { Document, Filter } from 'mongodb';
+import type { EngineContext } from '../engine/context.js';
+import { inLocalTransaction } from '../engine/apply.js';
+import { contentHash, stripSync } from '../engine/hash.js';
+import { syncKey } from '../engine/store.js';
+import { mergeDocuments } from './merge.js';
+
+/**
+ * Makes the site hold a resolved version that is now at central (version `v`). `pushed` is the
+ * local document as push read it; if the document changed locally since (a newer sale), that
+ * change is merged onto the resolved version and stays queued, based on `v`, so it is pushed next
+ * and neither side's work is lost.
+ */
+export async function applyResolvedLocally(
+  ctx: EngineContext,
+  key: { db: string; coll: string; id: unknown },
+  resolved: Document | null,
+  v: string | null,
+  pushed: { doc: Document | null; seq: number | null },
+): Promise<void> {
+  const rule = ctx.rules.ruleFor(key.db, key.coll);
+  const keepBase = rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
+  const content = resolved ? stripSync(resolved) : null;
+  await inLocalTransaction(ctx, async (session) => {
+    const collection = ctx.local.db(key.db).collection(key.coll);
+    const id = { _id: key.id } as Filter<Document>;
+    const entry = await ctx.store.outbox.findOne(
+      { _id: syncKey(key.db, key.coll, key.id) },
+      { session },
+    );
+    const local = await collection.findOne(id, { session });
+    const changedSince = entry !== null && pushed.seq !== null && entry.seq !== pushed.seq;
+    let target = content;
+    if (changedSince) {
+      if (local && content) {
+        const base = pushed.doc ?? {};
+        target = mergeDocuments({
+          base,
+          site: local,
+          central: content,
+          counters: rule?.counters ?? [],
+          newer: 'site',
+        }).merged;
+      } else {
+        target = local; // re-created or deleted again locally after the push read it: keep that
+      }
+    }
+    if (target === null) {
+      if (local) await collection.deleteOne(id, { session });
+    } else if (!local || contentHash(local) !== contentHash(target)) {
+      await collection.replaceOne(id, target, { upsert: true, session });
+    }
+    await ctx.store.meta.updateOne(
+      { _id: syncKey(key.db, key.coll, key.id) },
+      {
+        $set: {
+          base: v,
+          hash: content ? contentHash(content) : null,
+          deleted: content === null,
+          ct: null,
+          baseDoc: keepBase ? content : null,
+        },
+      },
+      { upsert: true, session },
+    );
+    if (entry && !changedSince)
+      await ctx.store.outbox.deleteOne({ _id: entry._id, seq: entry.seq }, { session });
+    else if (entry)
+      await ctx.store.outbox.updateOne(
+        { _id: entry._id },
+        { $set: { parked: false, nextAt: new Date(0) } },
+        { session },
+      );
+  });
+  ctx.clock.receive(v);
+}
