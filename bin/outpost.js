@@ -4,8 +4,9 @@
 //
 // `serve` runs in a child process in its own process group, and this launcher forwards SIGINT,
 // SIGTERM and SIGHUP to it. A Ctrl-C in a terminal signals the whole foreground process group;
-// without this, mongod (started by the supervisor in Outpost's group) would receive it too and
-// shut itself down while the engine is still stopping, and the supervisor would restart it.
+// this way `serve` gets each one exactly once (a second signal means "exit at once"). mongod is
+// in a group of its own as well (the supervisor spawns it detached), so it never gets the Ctrl-C:
+// Outpost stops it cleanly after the engine.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -113,6 +113,8 @@ export async function startSite(options: {
       local: { port: options.port },
       siteId: options.name,
       databases: POS_RULES,
+      // Two sites on one machine: each API on a free port (printed), not both on the default.
+      api: { port: 0 },
       // A little faster than the defaults, so that a short demo shows several rounds.
       sync: { pushIntervalMs: 100, backoff: { initialMs: 200, maxMs: 5_000 } },
     },

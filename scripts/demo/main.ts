@@ -211,9 +211,17 @@ function printWhereToWatch(c: Central, all: readonly Site[]): void {
   say(
     `  logs: ${path.relative(process.cwd(), ROOT)}/<site>/logs/ and ${path.relative(process.cwd(), ROOT)}/central/`,
   );
-  // HOOK(http-api): once sync/api serves the loopback HTTP API and dashboard, print each site's
-  // dashboard URL here (e.g. from OutpostInstance once it carries the API's address).
-  say('  dashboard: not available yet (the HTTP API and the browser UI are planned)');
+  say('HTTP API of each site (GET /api/status, /api/health, /metrics; bearer token in the file):');
+  for (const site of all) {
+    say(
+      `  ${site.name.padEnd(14)} ${site.instance.api.url}   (token: ${site.instance.api.tokenFile})`,
+    );
+    say(
+      `  ${''.padEnd(14)} npx outpost status -d ${path.relative(process.cwd(), site.instance.layout.dataDir)}`,
+    );
+  }
+  // HOOK(dashboard): print each site's one-time dashboard URL once the browser UI is served.
+  say('  dashboard: not available yet (the browser UI is planned)');
   say('');
 }
 

@@ -22,8 +22,18 @@ import {
   type FoundBinary,
   type MongodSupervisor,
 } from '../mongod/index.js';
+import { apiConflictService } from './conflicts-adapter.js';
 import { engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
+import { createApiHandlers, type ApiHandlers } from './handlers.js';
+import {
+  apiTokenFile,
+  createApiServer,
+  removeApiDiscovery,
+  writeApiDiscovery,
+  type ApiServer,
+} from './http-server.js';
 import { dataLayout, type DataLayout } from './layout.js';
+import { localOnlyEngine } from './local-only-engine.js';
 import { outpostVersion } from './version.js';
 
 /** Central is often across the internet: give up a server selection after 5 s, then retry. */
@@ -64,7 +74,12 @@ export interface OutpostInstance {
   layout: DataLayout;
   mongodBinary: FoundBinary;
   logger: Logger;
-  /** Stops the engine, closes both clients, then shuts mongod down cleanly. Idempotent. */
+  /**
+   * The loopback HTTP API (also in local-only mode, where it reports that state). The CLI finds
+   * it through `<dataDir>/api.json`; requests need the bearer token kept in `tokenFile`.
+   */
+  api: { url: string; tokenFile: string };
+  /** Closes the API, stops the engine, closes both clients, then shuts mongod down. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -116,8 +131,16 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       })
     : undefined;
   let engine: SyncEngine | undefined;
+  let handlers: ApiHandlers | undefined;
+  let server: ApiServer | undefined;
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
+    // The API first: no request may reach an engine that is stopping or clients being closed.
+    await server?.close();
+    handlers?.close();
+    await removeApiDiscovery(layout.dataDir).catch((error: unknown) =>
+      log.debug({ event: 'outpost.api-discovery-remove-failed', error }),
+    );
     if (engine) await engine.stop();
     const closed = await Promise.allSettled([local.close(), central?.close()]);
     for (const result of closed) {
@@ -138,6 +161,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
         ...engineOptionsFromConfig(config),
         instanceId: identity.instanceId,
         local,
+        localUri: running.uri,
         // Not connected here: the driver connects on first use, and a central that is down at
         // start-up is the offline case the engine handles, not a start failure.
         central,
@@ -152,9 +176,30 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     } else if (!mode.enabled) {
       log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
     }
-    // HOOK(http-api): start the loopback HTTP API here (createApiHandlers + createApiServer on
-    // config.api, token in <dataDir>/api-token, writeApiDiscovery for the CLI), expose its URL on
-    // the instance, and close it first in `shutdown`. Local-only mode has no engine to hand it.
+    handlers = createApiHandlers({
+      // Local-only: status and health still answer, with the reason nothing is synced.
+      engine:
+        engine ??
+        localOnlyEngine(
+          identity.instanceId,
+          mode.enabled ? 'The sync engine is not running.' : mode.message,
+        ),
+      supervisor,
+      config,
+      configFile: options.configFile,
+      instanceId: identity.instanceId,
+      conflicts: engine && apiConflictService(() => engine?.conflicts),
+      app: { version: outpostVersion(), headless: true },
+      logger,
+    });
+    server = await createApiServer({
+      handlers,
+      host: config.api.host,
+      port: config.api.port,
+      tokenFile: apiTokenFile(layout.dataDir),
+      logger,
+    });
+    await writeApiDiscovery(layout.dataDir, server.url);
   } catch (error) {
     log.error({ event: 'outpost.start-failed', error });
     await shutdown().catch((cleanup: unknown) =>
@@ -168,6 +213,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     instanceId: identity.instanceId,
     localUri: running.uri,
     sync: mode.enabled ? 'enabled' : mode.reason,
+    api: server.url,
   });
   return {
     instanceId: identity.instanceId,
@@ -180,6 +226,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     layout,
     mongodBinary,
     logger,
+    api: { url: server.url, tokenFile: apiTokenFile(layout.dataDir) },
     stop: shutdown,
   };
 }

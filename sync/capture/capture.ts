@@ -67,10 +67,7 @@ export class Capture {
     const stream = local.db(this.db).watch<Document, Event>(
       [
         {
-          $match: this.ctx.rules.captureMatch(
-            this.db,
-            this.ctx.applySessions.get(this.db)?.id?.['id'],
-          ),
+          $match: this.ctx.rules.captureMatch(this.db, this.ctx.apply.sessionIds),
         },
       ],
       options,

@@ -61,11 +61,17 @@ export interface EngineContext {
   faults: Faults | undefined;
   metrics: EngineCounters;
   /**
-   * One session per database for pull's local transactions. Capture filters this session's
-   * changes out on the server (`lsid`), so inbound documents are not captured and pushed back only
-   * to be dropped as echoes. Echo suppression by hash still covers what the filter misses.
+   * Pull applies through a client of its own, one session per database. Every server session in
+   * that client's pool is an apply session, so capture can filter their changes out on the server
+   * (`lsid.id`) without ever hiding an application write; echo suppression by hash covers the
+   * rest. Without a local URI, applies use the main client and are dropped by hash instead.
    */
-  applySessions: Map<string, ClientSession>;
+  apply: {
+    client: MongoClient;
+    store: LocalStore;
+    sessions: Map<string, ClientSession>;
+    sessionIds: unknown[];
+  };
   /** Engine events beyond state changes: `conflict-opened` (key) when one awaits the operator. */
   events: EventEmitter;
   /** Wakes the push loop (capture calls it after each batch). */

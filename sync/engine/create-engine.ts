@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import os from 'node:os';
-import type { MongoClient } from 'mongodb';
+import { MongoClient } from 'mongodb';
 import { Capture } from '../capture/capture.js';
 import { createConflictService, type ConflictService } from '../conflicts/service.js';
 import { isRetryable, toOutpostError } from '../errors.js';
@@ -33,12 +33,18 @@ import {
 import { HybridClock } from './hlc.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { SyncRules, type RulesInput } from './rules.js';
-import { openLocalStore } from './store.js';
+import { openLocalStore, storeHandles } from './store.js';
 
 export interface SyncEngineOptions {
   instanceId: string;
   /** Client of the site's own mongod (a replica set: change streams and transactions). */
   local: MongoClient;
+  /**
+   * Connection string of the local mongod. With it, pull applies through a client of its own whose
+   * changes capture filters out on the server (see EngineContext.apply); without it they are
+   * captured and dropped as echoes by hash, which is correct but costs work per inbound document.
+   */
+  localUri?: string | undefined;
   /** Client of central (Atlas, replica set or sharded cluster). */
   central: MongoClient;
   rules: RulesInput;
@@ -118,6 +124,7 @@ class Engine implements SyncEngine {
   private readonly counters = newCounters();
   private ctx: EngineContext | undefined;
   private conflictService: ConflictService | undefined;
+  private applyClient: MongoClient | undefined;
   private readonly events = new EventEmitter();
   private captureControl: AbortController | undefined;
   private syncControl: AbortController | undefined;
@@ -172,6 +179,7 @@ class Engine implements SyncEngine {
         this.options.metaDatabase ?? 'outpost',
       );
       const clock = new HybridClock(this.instanceId, wallClock, await store.loadHlc());
+      const apply = await this.openApply(store);
       this.ctx = {
         instanceId: this.instanceId,
         local: this.options.local,
@@ -187,9 +195,7 @@ class Engine implements SyncEngine {
         notifyPush: () => this.wakePush?.(),
         reportCentral: (ok, error) => this.reportCentral(ok, error),
         events: this.events,
-        applySessions: new Map(
-          this.options.rules.databases.map((db) => [db.name, this.options.local.startSession()]),
-        ),
+        apply,
       };
     } catch (error) {
       this.fail(error);
@@ -209,6 +215,25 @@ class Engine implements SyncEngine {
       );
     }
     this.startSyncLoops();
+  }
+
+  private async openApply(store: EngineContext['store']): Promise<EngineContext['apply']> {
+    const databases = this.options.rules.databases.map((db) => db.name);
+    if (!this.options.localUri)
+      return { client: this.options.local, store, sessions: new Map(), sessionIds: [] };
+    const client = new MongoClient(this.options.localUri, { maxPoolSize: databases.length + 2 });
+    await client.connect();
+    this.applyClient = client;
+    const sessions = new Map(databases.map((db) => [db, client.startSession()]));
+    const sessionIds = [...sessions.values()]
+      .map((session) => session.id?.['id'])
+      .filter((id) => id !== undefined);
+    return {
+      client,
+      store: storeHandles(client, this.options.metaDatabase ?? 'outpost'),
+      sessions,
+      sessionIds,
+    };
   }
 
   private startSyncLoops(): void {
@@ -245,9 +270,10 @@ class Engine implements SyncEngine {
     this.wakePush?.();
     await Promise.allSettled(this.loops);
     this.loops = [];
-    await Promise.allSettled(
-      [...(this.ctx?.applySessions.values() ?? [])].map((session) => session.endSession()),
-    );
+    for (const session of this.ctx?.apply.sessions.values() ?? [])
+      await session.endSession().catch(() => undefined);
+    await this.applyClient?.close().catch(() => undefined);
+    this.applyClient = undefined;
     this.transition('stopped');
   }
 
@@ -348,7 +374,7 @@ class Engine implements SyncEngine {
           this.logger.warn({ event: 'clock.skew', skewMs: this.skew.skewMs });
         let duplicate: DuplicateInstance | undefined;
         for (const db of ctx.rules.databases)
-          duplicate = (await heartbeat(ctx, db, info)) ?? duplicate;
+          duplicate = (await heartbeat(ctx, db, info, beats === 0)) ?? duplicate;
         this.duplicate = duplicate;
         if (beats++ % this.tunables.tombstoneGcEveryBeats === 0)
           for (const db of ctx.rules.databases) await collectTombstones(ctx, db);

@@ -9,7 +9,11 @@ describe('LoopMonitor', () => {
     const monitor = new LoopMonitor(() => now);
     monitor.started('push');
     now += 1_000;
-    monitor.failed('push', new OutpostError(ErrorCode.CentralUnreachable, 'Central is down.'), true);
+    monitor.failed(
+      'push',
+      new OutpostError(ErrorCode.CentralUnreachable, 'Central is down.'),
+      true,
+    );
     now += 500;
     monitor.started('push');
     monitor.failed('push', new Error('boom'), false);

@@ -101,11 +101,17 @@ export class SyncRules {
   }
 
   /** $match for the local change stream of `db`: changes the site must push. */
-  captureMatch(db: string, ownApplySession?: unknown): Document {
+  /**
+   * `applySessions`: session IDs of pull's dedicated apply client, whose changes are echoes. Only
+   * IDs from a client nothing else uses may go here: the driver pools server sessions, so the ID
+   * of a session of a shared client can come back on an application write, which would be lost
+   * (seen by the conflict property test after an engine restart).
+   */
+  captureMatch(db: string, applySessions: readonly unknown[] = []): Document {
     return {
       operationType: { $in: ['insert', 'update', 'replace', 'delete'] },
       'ns.coll': this.collectionCondition(db, 'push'),
-      ...(ownApplySession ? { 'lsid.id': { $ne: ownApplySession } } : {}),
+      ...(applySessions.length > 0 ? { 'lsid.id': { $nin: applySessions } } : {}),
     };
   }
 

@@ -106,6 +106,19 @@ export async function openLocalStore(client: MongoClient, dbName: string): Promi
       });
     }
   }
+  const store = storeHandles(client, dbName);
+  await Promise.all([
+    store.outbox.createIndex({ parked: 1, nextAt: 1 }),
+    store.outbox.createIndex({ firstAt: 1 }),
+    store.conflicts.createIndex({ state: 1, at: -1 }),
+    store.conflicts.createIndex({ 'key.db': 1, 'key.coll': 1, state: 1 }),
+  ]);
+  return store;
+}
+
+/** Handles on the metadata collections through `client` (created by openLocalStore). */
+export function storeHandles(client: MongoClient, dbName: string): LocalStore {
+  const db = client.db(dbName);
   const store: LocalStore = {
     client,
     meta: db.collection<MetaDoc>('meta'),
@@ -120,11 +133,5 @@ export async function openLocalStore(client: MongoClient, dbName: string): Promi
       return { l: (saved?.l ?? 0) + 1, c: 0 };
     },
   };
-  await Promise.all([
-    store.outbox.createIndex({ parked: 1, nextAt: 1 }),
-    store.outbox.createIndex({ firstAt: 1 }),
-    store.conflicts.createIndex({ state: 1, at: -1 }),
-    store.conflicts.createIndex({ 'key.db': 1, 'key.coll': 1, state: 1 }),
-  ]);
   return store;
 }

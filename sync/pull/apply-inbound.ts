@@ -55,13 +55,15 @@ export async function applyInbound(
       Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
       const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
       for (const [coll, group] of byColl) {
-        const collection = ctx.local.db(db).collection(coll);
+        const collection = ctx.apply.client.db(db).collection(coll);
         const ids = group.map((item) => item.id) as never[];
         // One after the other: two operations started together in a new transaction both try to
         // start it (server error 117).
         const docs = await collection.find({ _id: { $in: ids } }, { session }).toArray();
         const metaKeys = group.map((item) => syncKey(db, coll, item.id));
-        const metas = await ctx.store.meta.find({ _id: { $in: metaKeys } }, { session }).toArray();
+        const metas = await ctx.apply.store.meta
+          .find({ _id: { $in: metaKeys } }, { session })
+          .toArray();
         const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
         const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
         const keepBase =
@@ -124,19 +126,20 @@ export async function applyInbound(
         }
         if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
       }
-      if (metaOps.length > 0) await ctx.store.meta.bulkWrite(metaOps, { session, ordered: true });
-      await ctx.store.checkpoints.updateOne(
+      if (metaOps.length > 0)
+        await ctx.apply.store.meta.bulkWrite(metaOps, { session, ordered: true });
+      await ctx.apply.store.checkpoints.updateOne(
         { _id: checkpoint.id },
         { $set: { ...checkpoint.set, updatedAt: new Date() } },
         { upsert: true, session },
       );
-      await ctx.store.checkpoints.updateOne(
+      await ctx.apply.store.checkpoints.updateOne(
         { _id: 'hlc' },
         { $max: { l: ctx.clock.state.l } },
         { upsert: true, session },
       );
     },
-    ctx.applySessions.get(db),
+    ctx.apply.sessions.get(db),
   );
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;
@@ -163,7 +166,7 @@ async function quarantineInbound(
   session: ClientSession,
 ) {
   ctx.logger.warn({ event: 'pull.quarantined', db, coll: item.coll, id: item.id });
-  await ctx.store.quarantine.updateOne(
+  await ctx.apply.store.quarantine.updateOne(
     { _id: syncKey(db, item.coll, item.id) },
     {
       $set: {

@@ -37,6 +37,7 @@ export async function heartbeat(
   ctx: EngineContext,
   db: string,
   info: SiteInfo,
+  firstBeat: boolean,
 ): Promise<DuplicateInstance | undefined> {
   const sites = ctx.central.db(db).collection<SiteDoc>(SITES);
   const pull = await ctx.store.checkpoints.findOne({ _id: `pull:${db}` });
@@ -47,7 +48,10 @@ export async function heartbeat(
     { upsert: true, returnDocument: 'before' },
   );
   const liveWindow = ctx.tunables.heartbeatMs * 3;
+  // The first heartbeat of a session registers it: the session found there is this engine's own
+  // previous run (restarted, or killed). Another engine is live only if it wrote after we did.
   const other =
+    !firstBeat &&
     before &&
     before.sessionId !== info.sessionId &&
     now.getTime() - before.lastSeen.getTime() < liveWindow;

@@ -11,12 +11,15 @@ export const EngineStateName = {
   Paused: 'paused',
   Error: 'error',
   Stopped: 'stopped',
+  /** Not an engine state: what an instance without an engine (no central configured) reports. */
+  LocalOnly: 'local-only',
 } as const;
 export type EngineStateName = (typeof EngineStateName)[keyof typeof EngineStateName];
 
 export type EngineState =
-  | { name: Exclude<EngineStateName, 'offline' | 'error'>; since: string }
+  | { name: Exclude<EngineStateName, 'offline' | 'error' | 'local-only'>; since: string }
   | { name: 'offline'; since: string; reason: string }
+  | { name: 'local-only'; since: string; reason: string }
   | { name: 'error'; since: string; error: ErrorPayload };
 
 /** One restart of a supervised loop: when, and whether the error was a transient one. */
@@ -55,6 +58,7 @@ const TRANSITIONS: Record<EngineStateName, readonly EngineStateName[]> = {
   offline: [...ACTIVE, 'error', 'stopped'],
   paused: ['connecting', 'syncing', 'idle', 'offline', 'error', 'stopped'],
   error: ['starting', 'stopped'],
+  'local-only': [],
 };
 
 export function canTransition(from: EngineStateName, to: EngineStateName): boolean {

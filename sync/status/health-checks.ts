@@ -5,6 +5,7 @@ import { capitalize, formatBytes, formatDuration, percent, plural } from './form
 
 export function syncEnabled({ state, databases }: HealthInputs): HealthCheck {
   const name = 'sync-enabled';
+  if (state.name === 'local-only') return { name, status: 'warn', message: state.reason };
   if (state.name === 'stopped') {
     return { name, status: 'fail', message: 'The sync engine is stopped.' };
   }
@@ -53,6 +54,8 @@ export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): Heal
   }
   if (state.name === 'paused')
     return { name, status: 'warn', message: 'Central is not contacted while sync is paused.' };
+  if (state.name === 'local-only')
+    return { name, status: 'warn', message: 'Central is not contacted in local-only mode.' };
   return {
     name,
     status: 'warn',
@@ -71,6 +74,8 @@ export function worker({ state, loops, now }: HealthInputs, t: HealthThresholds)
   }
   if (state.name === 'stopped')
     return { name, status: 'fail', message: 'The sync loops are not running.' };
+  if (state.name === 'local-only')
+    return { name, status: 'pass', message: 'No sync loops run in local-only mode.' };
   const crashing = crashLoop(loops, now, t);
   if (crashing) {
     const reason = crashing.lastError ? `: ${crashing.lastError.message}` : '';

@@ -224,6 +224,26 @@ describe('evaluateHealth', () => {
     expect(check(report, 'instance-id').message).toContain('till-2');
   });
 
+  it('reports local-only mode (no engine) as a warning naming the reason, not a failure', () => {
+    const reason =
+      'No central connection string is configured: local-only mode, nothing is synced.';
+    const report = evaluateHealth(
+      inputs({
+        state: { name: 'local-only', since: '2030-01-01T11:00:00.000Z', reason },
+        databases: 0,
+        lastPullLagMs: null,
+        clockSkewMs: null,
+        centralRoundTripMs: null,
+        failureRate: null,
+        loops: {},
+      }),
+    );
+    expect(check(report, 'sync-enabled')).toMatchObject({ status: 'warn', message: reason });
+    expect(check(report, 'central-database').status).toBe('warn');
+    expect(check(report, 'worker').status).toBe('pass');
+    expect(report.status).toBe('warn');
+  });
+
   it('warns when no database is configured to sync', () => {
     expect(check(evaluateHealth(inputs({ databases: 0 })), 'sync-enabled').status).toBe('warn');
   });

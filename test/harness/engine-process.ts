@@ -29,6 +29,7 @@ const central = new MongoClient(spec.centralUri, {
 const engine = createSyncEngine({
   instanceId: spec.instanceId,
   local,
+  localUri: spec.localUri,
   central,
   rules: { databases: [{ name: spec.dbName, collections: spec.collections ?? {} }], exclude: [] },
   metaDatabase: spec.metaDatabase,

@@ -89,6 +89,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
     const engineOptions: SyncEngineOptions = {
       instanceId,
       local,
+      localUri: siteUri,
       central: centralClient,
       rules,
       metaDatabase,

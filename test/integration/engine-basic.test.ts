@@ -107,7 +107,7 @@ describe('sync engine: capture, push, pull', () => {
     expect(sc.counters.localApplies).toBe(1);
     expect(sa.counters.localApplies).toBe(0);
     expect(sb.outboxDepth + sc.outboxDepth).toBe(0);
-    // Inbound applies are filtered out of capture on the server (by session), not re-captured.
+    // Inbound applies go through pull's own client, whose changes capture filters out.
     expect(sb.counters.captured + sc.counters.captured).toBe(0);
   });
 });

@@ -145,7 +145,9 @@ describe('kill -9 of the engine', () => {
         90_000,
       );
       const atCentral = await centralDb.collection('sales').find().toArray();
-      expect(atCentral.every((doc) => (doc['_sync'] as CentralSync).o === spec.instanceId)).toBe(true);
+      expect(atCentral.every((doc) => (doc['_sync'] as CentralSync).o === spec.instanceId)).toBe(
+        true,
+      );
       expect(atCentral.filter((doc) => doc['edited'] === true)).toHaveLength(30);
       // A sale deleted before its insert ever reached central needs no tombstone; every tombstone
       // is for a deleted sale, and no deleted sale is at central.

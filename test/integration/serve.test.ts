@@ -1,10 +1,14 @@
 /**
  * startOutpost, the headless composition root, end to end: its own mongod (from the harness's
- * binary), identity, clients and engine, and a stop that leaves nothing running.
+ * binary), identity, clients, engine and HTTP API (reached by the CLI as a user would), and a stop
+ * that leaves nothing running.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { MongoClient } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../../sync/api/cli.js';
+import type { HealthReport, StatusView } from '../../sync/api/contract.js';
+import { readApiDiscovery } from '../../sync/api/http-server.js';
 import { startOutpost, type OutpostInstance } from '../../sync/api/serve.js';
 import { loadConfig, type ConfigPatch } from '../../sync/config/index.js';
 import { findFreePort, isPortFree } from '../../sync/util/ports.js';
@@ -26,7 +30,13 @@ afterEach(async () => {
 async function start(name: string, patch: ConfigPatch, prepare: string[] = []) {
   const dataDir = await testDir(`serve-${name}`);
   const config = await loadConfig({
-    overrides: { dataDir, local: { port: await findFreePort() }, log: { level: 'warn' }, ...patch },
+    overrides: {
+      dataDir,
+      local: { port: await findFreePort() },
+      api: { port: 0 },
+      log: { level: 'warn' },
+      ...patch,
+    },
   });
   const instance = await startOutpost({
     config,
@@ -41,6 +51,28 @@ async function start(name: string, patch: ConfigPatch, prepare: string[] = []) {
   if (state.name === 'running') recordPid(state.pid);
   return instance;
 }
+
+/** `outpost <args>` in this process, as bin/outpost.js runs it. */
+async function outpost(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(['node', 'outpost', ...args], {
+    env: {},
+    out: (line) => out.push(line),
+    err: (line) => err.push(line),
+    onStopSignal: () => () => undefined,
+  });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** GET of an API route with the instance's token, as a monitoring probe would send it. */
+async function apiGet(instance: OutpostInstance, route: string, token?: string) {
+  const bearer = token ?? (await readFile(instance.api.tokenFile, 'utf8')).trim();
+  return fetch(`${instance.api.url}${route}`, { headers: { Authorization: `Bearer ${bearer}` } });
+}
+
+const checkOf = (report: HealthReport, name: string) =>
+  report.checks.find((check) => check.name === name);
 
 describe('startOutpost', () => {
   it('syncs a local write to central, then stops engine, clients and mongod', async () => {
@@ -75,13 +107,47 @@ describe('startOutpost', () => {
         return (doc?.['_sync'] as { o?: string } | undefined)?.o === instance.instanceId;
       });
 
+      // The API: health with the token (not without), and the CLI finds the instance by its data
+      // directory and reports the engine's state.
+      expect(instance.api.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect((await apiGet(instance, '/api/health', 'not-the-token')).status).toBe(401);
+      const healthReply = await apiGet(instance, '/api/health');
+      const health = (await healthReply.json()) as HealthReport;
+      expect(healthReply.status).toBe(health.status === 'fail' ? 503 : 200);
+      expect(health.instanceId).toBe(instance.instanceId);
+      expect(checkOf(health, 'sync-enabled')?.status).toBe('pass');
+      expect(checkOf(health, 'worker')?.status).toBe('pass');
+      expect(checkOf(health, 'local-database')?.status).toBe('pass');
+      const cli = await outpost(['status', '--json', '-d', instance.layout.dataDir]);
+      expect(cli.err).toBe('');
+      const reported = JSON.parse(cli.out) as { status: StatusView; health: HealthReport };
+      expect(cli.code).toBe(reported.health.status === 'fail' ? 1 : 0);
+      expect(reported.status.instanceId).toBe(instance.instanceId);
+      expect(['syncing', 'idle']).toContain(reported.status.state.name);
+      expect(reported.status.localMongod).toMatchObject({
+        ok: true,
+        port: instance.config.local.port,
+      });
+
       const port = instance.config.local.port;
       let engineState = '';
       instance.engine?.onStateChange((state) => (engineState = state.name));
       await instance.stop();
       expect(engineState).toBe('stopped');
+      // Its clients are closed now: status() answers from the last counts it read, at once.
+      const last = await instance.engine?.status();
+      expect(last).toMatchObject({ state: { name: 'stopped' }, outboxDepth: 0, openConflicts: 0 });
+      expect(Object.keys(last?.loops ?? {}).sort()).toEqual(
+        [`capture:${db}`, 'heartbeat', `pull:${db}`, 'push'].sort(),
+      );
       expect(instance.supervisor.state.name).toBe('stopped');
       expect(await isPortFree(port)).toBe(true);
+      // The API went first: gone, and unpublished, so the CLI says so instead of hanging.
+      await expect(apiGet(instance, '/api/health')).rejects.toThrow();
+      expect(await readApiDiscovery(instance.layout.dataDir)).toBeUndefined();
+      const after = await outpost(['status', '-d', instance.layout.dataDir]);
+      expect(after.code).toBe(3);
+      expect(after.err).toContain('[INSTANCE_UNREACHABLE]');
       await instance.stop(); // idempotent
     } finally {
       await central.close();
@@ -99,6 +165,25 @@ describe('startOutpost', () => {
     } finally {
       await pos.close();
     }
+
+    // The API still answers, and says why nothing is synced.
+    const status = (await (await apiGet(instance, '/api/status')).json()) as StatusView;
+    expect(status.state).toMatchObject({ name: 'local-only' });
+    expect(status.state.name === 'local-only' && status.state.reason).toContain('central.uri');
+    const healthReply = await apiGet(instance, '/api/health');
+    const health = (await healthReply.json()) as HealthReport;
+    expect(checkOf(health, 'sync-enabled')).toMatchObject({ status: 'warn' });
+    expect(checkOf(health, 'sync-enabled')?.message).toContain('local-only mode');
+    expect(checkOf(health, 'worker')?.status).toBe('pass');
+    expect(checkOf(health, 'local-database')?.status).toBe('pass');
+    expect(healthReply.status).toBe(health.status === 'fail' ? 503 : 200);
+    const cli = await outpost(['status', '--json', '-d', instance.layout.dataDir]);
+    expect(JSON.parse(cli.out)).toMatchObject({ status: { state: { name: 'local-only' } } });
+    const human = await outpost(['status', '-d', instance.layout.dataDir]);
+    expect(human.out).toMatch(/^state\s+local-only since .*: No central connection string/m);
+    const pause = await outpost(['pause', '-d', instance.layout.dataDir]);
+    expect(pause.code).toBe(1);
+    expect(pause.err).toContain('[INVALID_STATE]');
   });
 
   it('starts while central is unreachable and reports the engine offline', async () => {

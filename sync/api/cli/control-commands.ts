@@ -46,5 +46,7 @@ export function registerControls(program: Command, context: CliContext): void {
 }
 
 function describe(state: EngineState): string {
-  return state.name === 'offline' ? `offline (${state.reason})` : state.name;
+  return state.name === 'offline' || state.name === 'local-only'
+    ? `${state.name} (${state.reason})`
+    : state.name;
 }

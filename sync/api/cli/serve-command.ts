@@ -76,6 +76,8 @@ function printBanner(instance: OutpostInstance, state: string, context: CliConte
     ],
     ['databases', describeDatabases(instance)],
     ['state', state],
+    ['API', `${instance.api.url}  <- "outpost status" and the other commands use it`],
+    ['API token', `${instance.api.tokenFile}  (send as "Authorization: Bearer <token>")`],
     ['mongod', `${instance.mongodBinary.path} (${instance.mongodBinary.source})`],
     ['data dir', layout.dataDir],
     ['logs', `${layout.logDir} (outpost.<n>.log, rotated; mongod.log)`],
@@ -101,7 +103,8 @@ function describeDatabases(instance: OutpostInstance): string {
 }
 
 export function describeState(state: EngineState): string {
-  if (state.name === 'offline') return `offline (${state.reason})`;
+  if (state.name === 'offline' || state.name === 'local-only')
+    return `${state.name} (${state.reason})`;
   if (state.name === 'error') return `error: ${state.error.message} [${state.error.code}]`;
   return state.name;
 }

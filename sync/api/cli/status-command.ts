@@ -42,8 +42,8 @@ export function registerStatus(program: Command, context: CliContext): void {
 export function renderStatus(status: StatusView, health: HealthReport, now = Date.now()): string[] {
   const { counters, rates, state } = status;
   const stateText =
-    state.name === 'offline'
-      ? `offline since ${state.since}: ${state.reason}`
+    state.name === 'offline' || state.name === 'local-only'
+      ? `${state.name} since ${state.since}: ${state.reason}`
       : state.name === 'error'
         ? `error since ${state.since}: ${state.error.message}`
         : `${state.name} since ${formatSince(state.since, now)}`;

@@ -1,0 +1,53 @@
+import { ObjectId, type Document } from 'mongodb';
+import { describe, expect, it } from 'vitest';
+import type { ConflictAction, ConflictService } from '../conflicts/service.js';
+import type { ConflictRecord } from '../conflicts/record.js';
+import { isOutpostError } from '../errors.js';
+import { apiConflictService } from './conflicts-adapter.js';
+
+const ID = new ObjectId('65a1b2c3d4e5f60718293a4b');
+
+function fakeService(calls: { id: string; action: ConflictAction }[]): ConflictService {
+  return {
+    list: () => Promise.resolve([]),
+    get: () => Promise.resolve(null),
+    resolve(id, action) {
+      calls.push({ id, action });
+      const outcome = action.keep;
+      return Promise.resolve({
+        _id: ID,
+        state: 'resolved',
+        resolution: { outcome, by: 'operator', doc: null, v: null, at: new Date() },
+      } as ConflictRecord);
+    },
+    autoResolve: () => Promise.resolve({ resolved: 2, skipped: 1, failed: 0, remaining: 3 }),
+  };
+}
+
+describe('apiConflictService', () => {
+  it('hands the operator decision to the engine, a merged document as BSON', async () => {
+    const calls: { id: string; action: ConflictAction }[] = [];
+    const api = apiConflictService(() => fakeService(calls));
+    expect(await api.resolve({ id: ID.toHexString(), keep: 'central' })).toEqual({
+      id: ID.toHexString(),
+      state: 'resolved',
+      outcome: 'central',
+    });
+    await api.resolve({
+      id: ID.toHexString(),
+      keep: 'merged',
+      doc: { _id: 's1', at: { $date: '2030-01-01T00:00:00Z' }, qty: 3 },
+    });
+    const merged = calls[1]?.action as { keep: 'merged'; doc: Document };
+    expect(merged.keep).toBe('merged');
+    expect(merged.doc['at']).toEqual(new Date('2030-01-01T00:00:00Z'));
+    expect(merged.doc['qty']).toBe(3);
+    expect(await api.autoResolve({ strategy: 'lww' })).toEqual({ resolved: 2, remaining: 3 });
+  });
+
+  it('refuses with INVALID_STATE while the engine has no service yet', async () => {
+    const api = apiConflictService(() => undefined);
+    const error = await api.autoResolve({}).catch((e: unknown) => e);
+    expect(isOutpostError(error, 'INVALID_STATE')).toBe(true);
+  });
+});

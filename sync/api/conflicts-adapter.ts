@@ -1,0 +1,42 @@
+/**
+ * The engine's conflict service (sync/conflicts/service.ts) behind the bridge calls
+ * `conflicts:resolve` and `conflicts:auto-resolve`: bridge arguments in, bridge views out. A merged
+ * document arrives as relaxed Extended JSON, as every document crosses the bridge.
+ */
+import { BSON, type Document } from 'mongodb';
+import type { ConflictService as EngineConflictService } from '../conflicts/service.js';
+import { ErrorCode, OutpostError } from '../errors.js';
+import type { ConflictService } from './handlers.js';
+
+/** `current` is read at each call: the engine creates its service when it starts. */
+export function apiConflictService(
+  current: () => EngineConflictService | undefined,
+): ConflictService {
+  const service = (): EngineConflictService => {
+    const found = current();
+    if (found) return found;
+    throw new OutpostError(
+      ErrorCode.InvalidState,
+      'Conflicts can be resolved once the sync engine has started.',
+    );
+  };
+  return {
+    async resolve(args) {
+      const record = await service().resolve(
+        args.id,
+        args.keep === 'merged'
+          ? { keep: 'merged', doc: BSON.EJSON.deserialize(args.doc) as Document }
+          : { keep: args.keep },
+      );
+      return {
+        id: record._id.toHexString(),
+        state: record.state,
+        outcome: record.resolution?.outcome ?? args.keep,
+      };
+    },
+    async autoResolve(args) {
+      const { resolved, remaining } = await service().autoResolve(args);
+      return { resolved, remaining };
+    },
+  };
+}
