@@ -67,7 +67,7 @@ export function mergeDocuments(input: MergeInput): MergeResult {
     }
     if (value !== undefined) merged[key] = value;
   }
-  merged['_id'] = site['_id'] ?? central['_id'];
+  merged['_id'] = (site['_id'] as unknown) ?? (central['_id'] as unknown);
   return { merged, conflicting };
 }
 

@@ -1,5 +1,6 @@
 import {
   MongoBulkWriteError,
+  type WriteError,
   type AnyBulkWriteOperation,
   type BulkWriteResult,
   type Document,
@@ -159,7 +160,8 @@ export class Push {
       // Only per-document errors are outcomes. A bulk error without them (the driver raises
       // "MongoBulkWriteError: Topology is closed") means the batch failed as a whole.
       if (!(error instanceof MongoBulkWriteError) || isRetryable(error)) throw error;
-      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [];
+      const reported: WriteError | WriteError[] = error.writeErrors;
+      const writeErrors = Array.isArray(reported) ? reported : [reported];
       if (writeErrors.length === 0) throw error;
       result = error.result;
       for (const writeError of writeErrors) {
