@@ -160,8 +160,12 @@ export class Push {
       // Only per-document errors are outcomes. A bulk error without them (the driver raises
       // "MongoBulkWriteError: Topology is closed") means the batch failed as a whole.
       if (!(error instanceof MongoBulkWriteError) || isRetryable(error)) throw error;
-      const reported: WriteError | WriteError[] = error.writeErrors;
-      const writeErrors = Array.isArray(reported) ? reported : [reported];
+      const reported = error.writeErrors as WriteError | readonly WriteError[] | undefined;
+      const writeErrors: readonly WriteError[] = Array.isArray(reported)
+        ? reported
+        : reported
+          ? [reported as WriteError]
+          : [];
       if (writeErrors.length === 0) throw error;
       result = error.result;
       for (const writeError of writeErrors) {
