@@ -13,6 +13,8 @@ export default defineConfig({
             'test/unit/**/*.test.ts',
           ],
           environment: 'node',
+          // Unit tests first, then the real-mongod suite with its own worker limit.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -26,6 +28,7 @@ export default defineConfig({
           hookTimeout: 180_000,
           maxWorkers: 2,
           pool: 'forks',
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -4,9 +4,24 @@
  * document arrives as relaxed Extended JSON, as every document crosses the bridge.
  */
 import { BSON, type Document } from 'mongodb';
-import type { ConflictService as EngineConflictService } from '../conflicts/service.js';
+import type {
+  ConflictAction,
+  ConflictService as EngineConflictService,
+} from '../conflicts/service.js';
 import { ErrorCode, OutpostError } from '../errors.js';
+import type { ResolveConflictArgs } from './contract.js';
 import type { ConflictService } from './handlers.js';
+
+function engineAction(args: ResolveConflictArgs): ConflictAction {
+  switch (args.keep) {
+    case 'merged':
+      return { keep: 'merged', doc: BSON.EJSON.deserialize(args.doc) as Document };
+    case 'renamed':
+      return { keep: 'renamed', field: args.field, value: args.value };
+    default:
+      return { keep: args.keep };
+  }
+}
 
 /** `current` is read at each call: the engine creates its service when it starts. */
 export function apiConflictService(
@@ -22,12 +37,7 @@ export function apiConflictService(
   };
   return {
     async resolve(args) {
-      const record = await service().resolve(
-        args.id,
-        args.keep === 'merged'
-          ? { keep: 'merged', doc: BSON.EJSON.deserialize(args.doc) as Document }
-          : { keep: args.keep },
-      );
+      const record = await service().resolve(args.id, engineAction(args));
       return {
         id: record._id.toHexString(),
         state: record.state,

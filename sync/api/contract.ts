@@ -9,6 +9,7 @@ import type {
   AppInfo,
   AutoResolveResult,
   CollectionView,
+  ConnectionTestResult,
   ConfigUpdateResult,
   ConfigView,
   ConflictState,
@@ -38,9 +39,14 @@ export interface ListConflictsArgs {
   limit?: number;
 }
 
-/** Keep the site's or central's version, or write an edited merge. */
+/**
+ * Keep the site's or central's version, write an edited merge, or (for a unique-key clash) give
+ * the site's document a new value for the clashing field and push it again.
+ */
 export type ResolveConflictArgs =
-  { id: string; keep: 'site' | 'central' } | { id: string; keep: 'merged'; doc: JsonObject };
+  | { id: string; keep: 'site' | 'central' }
+  | { id: string; keep: 'merged'; doc: JsonObject }
+  | { id: string; keep: 'renamed'; field: string; value: unknown };
 
 export interface AutoResolveArgs {
   db?: string;
@@ -75,6 +81,11 @@ export interface VerifyArgs {
   repair?: boolean;
 }
 
+export interface TestConnectionArgs {
+  /** A central connection string (mongodb:// or mongodb+srv://) to try, not saved. */
+  uri: string;
+}
+
 export interface BridgeCalls {
   'app:get-info': { args: void; result: AppInfo };
   'sync:get-status': { args: void; result: StatusView };
@@ -91,6 +102,7 @@ export interface BridgeCalls {
   'quarantine:list': { args: ListQuarantineArgs; result: { items: QuarantineView[] } };
   'config:get': { args: void; result: ConfigView };
   'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
+  'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
 }
 
 export interface BridgeEvents {
@@ -128,6 +140,7 @@ export const BRIDGE_CALLS = [
   'quarantine:list',
   'config:get',
   'config:update',
+  'settings:test-connection',
 ] as const satisfies readonly BridgeCallName[];
 
 export const BRIDGE_EVENTS = [

@@ -63,11 +63,35 @@ export function conflictView(doc: Document): ConflictView {
     kind: String(doc['kind'] ?? 'unknown'),
     strategy: String(doc['strategy'] ?? 'unknown'),
     state: doc['state'] === 'open' ? 'open' : 'resolved',
-    outcome: (doc['outcome'] as string | undefined) ?? null,
+    outcome: outcomeOf(doc),
     at: toIso(doc['at']),
     site: side(doc['site']),
     central: side(doc['central']),
+    base: baseOf(doc['base']),
+    fields: Array.isArray(doc['fields']) ? doc['fields'].map(String) : [],
+    unique: uniqueOf(doc['unique']),
   };
+}
+
+/** The record keeps the outcome in `resolution` (sync/conflicts/record.ts). */
+function outcomeOf(doc: Document): string | null {
+  const resolution = doc['resolution'] as { outcome?: unknown } | undefined;
+  const outcome = resolution?.outcome ?? doc['outcome'];
+  return typeof outcome === 'string' ? outcome : null;
+}
+
+function baseOf(value: unknown): ConflictView['base'] {
+  const base = (value ?? {}) as Document;
+  return {
+    doc: toJsonObject(base['doc']),
+    v: typeof base['v'] === 'string' ? base['v'] : null,
+  };
+}
+
+function uniqueOf(value: unknown): ConflictView['unique'] {
+  if (value === null || typeof value !== 'object') return null;
+  const unique = value as Document;
+  return { index: String(unique['index'] ?? ''), keyValue: toJsonObject(unique['keyValue']) };
 }
 
 export async function listLog(store: LocalStore, args: ListLogArgs): Promise<LogEntryView[]> {

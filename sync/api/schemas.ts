@@ -43,6 +43,19 @@ export const callSchemas = {
   'conflicts:resolve': z.discriminatedUnion('keep', [
     z.strictObject({ id: objectId, keep: z.enum(['site', 'central']) }),
     z.strictObject({ id: objectId, keep: z.literal('merged'), doc: jsonObject }),
+    z.strictObject({
+      id: objectId,
+      keep: z.literal('renamed'),
+      // A top-level or dotted field name, as a unique index names it.
+      field: z
+        .string()
+        .min(1)
+        .max(200)
+        .regex(/^[^$.][^$]*$/, { error: 'a field name, not starting with $ or .' }),
+      value: z.union([z.string().min(1).max(1_000), z.number(), z.boolean()], {
+        error: 'a new value: text, a number or true/false',
+      }),
+    }),
   ]),
   'conflicts:auto-resolve': z
     .strictObject({
@@ -64,6 +77,7 @@ export const callSchemas = {
     .prefault({}),
   'config:get': noArgs,
   'config:update': z.strictObject({ patch: jsonObject }),
+  'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),
 } satisfies { [K in BridgeCallName]: z.ZodType<BridgeCalls[K]['args']> };
 
 export type CallSchemas = typeof callSchemas;

@@ -94,11 +94,17 @@ export interface ConflictView {
   kind: string;
   strategy: string;
   state: ConflictState;
-  /** Which version won ('site' or 'central'), once resolved. */
+  /** Which version won ('site', 'central', 'merged' or 'renamed'), once resolved. */
   outcome: string | null;
   at: string;
   site: ConflictSideView;
   central: ConflictSideView;
+  /** The version both sides started from (the last one this site synced); null doc when new. */
+  base: { doc: JsonObject | null; v: string | null };
+  /** Fields changed on both sides, when the strategy compared fields. */
+  fields: string[];
+  /** For a unique-key clash: the index and the clashing value, e.g. `{ sku: 'A-1' }`. */
+  unique: { index: string; keyValue: JsonObject | null } | null;
 }
 
 export interface LogEntryView {
@@ -166,6 +172,29 @@ export interface AppInfo {
   version: string;
   instanceId: string;
   headless: boolean;
+  /** What the POS software connects to (the local mongod); null when it is not running. */
+  localUri: string | null;
+}
+
+/** What went wrong when trying a central connection string, in one word. */
+export type ConnectionProblem =
+  | 'malformed'
+  | 'dns'
+  | 'unreachable'
+  | 'timeout'
+  | 'tls'
+  | 'auth'
+  | 'not-replica-set'
+  | 'other';
+
+export interface ConnectionTestResult {
+  ok: boolean;
+  /** null when ok. */
+  problem: ConnectionProblem | null;
+  /** A sentence for the operator: what was found and, when it failed, what to check. */
+  message: string;
+  /** What was learned: hosts, topology, server version, the driver's error (credentials removed). */
+  details: JsonObject;
 }
 
 export type { ErrorPayload };

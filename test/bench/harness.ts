@@ -1,0 +1,95 @@
+/** Mongods and engines for the benchmark: one central and two sites, started once per run. */
+import { MongoClient } from 'mongodb';
+import { createSyncEngine, type SyncEngine } from '../../sync/engine/create-engine.js';
+import { startTestMongod, stopTestMongod, type TestMongod } from '../harness/mongods.js';
+import { killLeftovers } from '../harness/processes.js';
+
+export interface BenchMongods {
+  central: TestMongod;
+  sites: TestMongod[];
+  stop(): Promise<void>;
+}
+
+export async function startBenchMongods(): Promise<BenchMongods> {
+  killLeftovers();
+  const [central, a, b] = await Promise.all([
+    startTestMongod('bench-central', 'central'),
+    startTestMongod('bench-a', 'site'),
+    startTestMongod('bench-b', 'site'),
+  ]);
+  return {
+    central: central!,
+    sites: [a!, b!],
+    async stop() {
+      await Promise.allSettled([central!, a!, b!].map((m) => stopTestMongod(m)));
+      killLeftovers('own');
+    },
+  };
+}
+
+export interface BenchSite {
+  engine: SyncEngine;
+  local: MongoClient;
+  central: MongoClient;
+  stop(): Promise<void>;
+}
+
+export async function startSite(siteUri: string, centralUri: string, dbName: string, name: string, start = true): Promise<BenchSite> {
+  const local = new MongoClient(siteUri);
+  const central = new MongoClient(centralUri, { serverSelectionTimeoutMS: 5_000 });
+  const engine = createSyncEngine({
+    instanceId: `bench-${name}`,
+    local,
+    localUri: siteUri,
+    central,
+    rules: { databases: [{ name: dbName, collections: {} }], exclude: [] },
+    metaDatabase: `outpost_${name}_${dbName}`,
+    tunables: { batchSize: 1_000, pullBatchSize: 1_000, pushIntervalMs: 20, maxAwaitTimeMs: 100, heartbeatMs: 5_000 },
+  });
+  if (start) await engine.start();
+  return {
+    engine,
+    local,
+    central,
+    async stop() {
+      await engine.stop();
+      await Promise.all([local.close(), central.close()]);
+    },
+  };
+}
+
+export async function until(check: () => Promise<boolean>, timeoutMs: number, pollMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  throw new Error(`benchmark step did not finish within ${timeoutMs} ms`);
+}
+
+export function docs(count: number, offset = 0, tag = 'sale') {
+  return Array.from({ length: count }, (_, i) => ({
+    _id: `${tag}-${offset + i}`,
+    site: 'bench',
+    total: ((offset + i) % 997) / 10,
+    lines: [{ sku: `SKU-${(offset + i) % 500}`, qty: 1 + ((offset + i) % 3), price: 2.5 }],
+    at: new Date(1_800_000_000_000 + offset + i),
+  }));
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Peak resident memory of this process while `work` runs, sampled every 100 ms. */
+export async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+  try {
+    const result = await work();
+    return { result, peakRssMb: Math.round(peak / 1024 / 1024) };
+  } finally {
+    clearInterval(timer);
+  }
+}
