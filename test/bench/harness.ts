@@ -34,7 +34,13 @@ export interface BenchSite {
   stop(): Promise<void>;
 }
 
-export async function startSite(siteUri: string, centralUri: string, dbName: string, name: string, start = true): Promise<BenchSite> {
+export async function startSite(
+  siteUri: string,
+  centralUri: string,
+  dbName: string,
+  name: string,
+  start = true,
+): Promise<BenchSite> {
   const local = new MongoClient(siteUri);
   const central = new MongoClient(centralUri, { serverSelectionTimeoutMS: 5_000 });
   const engine = createSyncEngine({
@@ -44,7 +50,13 @@ export async function startSite(siteUri: string, centralUri: string, dbName: str
     central,
     rules: { databases: [{ name: dbName, collections: {} }], exclude: [] },
     metaDatabase: `outpost_${name}_${dbName}`,
-    tunables: { batchSize: 1_000, pullBatchSize: 1_000, pushIntervalMs: 20, maxAwaitTimeMs: 100, heartbeatMs: 5_000 },
+    tunables: {
+      batchSize: 1_000,
+      pullBatchSize: 1_000,
+      pushIntervalMs: 20,
+      maxAwaitTimeMs: 100,
+      heartbeatMs: 5_000,
+    },
   });
   if (start) await engine.start();
   return {
@@ -58,7 +70,11 @@ export async function startSite(siteUri: string, centralUri: string, dbName: str
   };
 }
 
-export async function until(check: () => Promise<boolean>, timeoutMs: number, pollMs = 50): Promise<void> {
+export async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  pollMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
@@ -83,7 +99,9 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 /** Peak resident memory of this process while `work` runs, sampled every 100 ms. */
-export async function withPeakMemory<T>(work: () => Promise<T>): Promise<{ result: T; peakRssMb: number }> {
+export async function withPeakMemory<T>(
+  work: () => Promise<T>,
+): Promise<{ result: T; peakRssMb: number }> {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   try {

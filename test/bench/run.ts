@@ -38,12 +38,16 @@ const run = async (name: string, scenario: () => Promise<ScenarioResult>) => {
   process.stderr.write(`[bench] ${name}...\n`);
   const result = await scenario();
   results.push(result);
-  process.stderr.write(`[bench] ${name}: ${JSON.stringify({ outpost: result.outpost, ceiling: result.ceiling, ratio: result.ratio })}\n`);
+  process.stderr.write(
+    `[bench] ${name}: ${JSON.stringify({ outpost: result.outpost, ceiling: result.ceiling, ratio: result.ratio })}\n`,
+  );
 };
 try {
   await run('push', () => scenarios.pushThroughput(mongods, size(values.push, 20_000)));
   await run('pull', () => scenarios.pullThroughput(mongods, size(values.pull, 20_000)));
-  await run('latency', () => scenarios.propagationLatency(mongods, Number(values.rate), Number(values.seconds)));
+  await run('latency', () =>
+    scenarios.propagationLatency(mongods, Number(values.rate), Number(values.seconds)),
+  );
   await run('overhead', () => scenarios.localWriteOverhead(mongods, Number(values.writes)));
   await run('bootstrap', () => scenarios.bootstrap(mongods, size(values.bootstrap, big)));
   await run('backlog', () => scenarios.backlogDrain(mongods, size(values.backlog, big)));
@@ -59,8 +63,14 @@ const machine = {
   mongod: `${provided.version} (${provided.kind === 'wine' ? 'Windows build under Wine' : 'native'})`,
 };
 mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/bench.json', JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2));
-const fmt = (r: Record<string, number>) => Object.entries(r).map(([k, v]) => `${k} ${v}`).join(', ');
+writeFileSync(
+  'bench-results/bench.json',
+  JSON.stringify({ at: new Date().toISOString(), machine, results }, null, 2),
+);
+const fmt = (r: Record<string, number>) =>
+  Object.entries(r)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
 const lines = [
   `# Outpost benchmark`,
   '',

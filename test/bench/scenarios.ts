@@ -22,7 +22,11 @@ const dbName = (name: string) => `bench_${name}_${Date.now().toString(36)}_${run
 
 async function insertChunked(db: Db, coll: string, count: number, tag = 'sale'): Promise<void> {
   for (let offset = 0; offset < count; offset += CHUNK) {
-    await db.collection(coll).insertMany(docs(Math.min(CHUNK, count - offset), offset, tag) as never[], { ordered: false });
+    await db
+      .collection(coll)
+      .insertMany(docs(Math.min(CHUNK, count - offset), offset, tag) as never[], {
+        ordered: false,
+      });
   }
 }
 
@@ -52,7 +56,12 @@ export async function pushThroughput(m: BenchMongods, count: number): Promise<Sc
     const { result: ms, peakRssMb } = await withPeakMemory(async () => {
       const started = performance.now();
       await insertChunked(site.local.db(db), 'sales', count);
-      await until(async () => (await site.central.db(db).collection('sales').estimatedDocumentCount()) >= count, 600_000, 200);
+      await until(
+        async () =>
+          (await site.central.db(db).collection('sales').estimatedDocumentCount()) >= count,
+        600_000,
+        200,
+      );
       return performance.now() - started;
     });
     const ratio = ceilingMs / ms;
@@ -81,18 +90,29 @@ export async function pullThroughput(m: BenchMongods, count: number): Promise<Sc
     // Stamped like Outpost's own writes, in bulk (the writer inserts one by one).
     await site.central.db(db).createCollection('products');
     for (let offset = 0; offset < count; offset += CHUNK) {
-      await site.central.db(db).collection('products').insertMany(
-        docs(Math.min(CHUNK, count - offset), offset, 'product').map((d, i) => ({
-          ...d,
-          _sync: { v: `${String(1_800_000_000_000 + offset + i).padStart(13, '0')}-000000-head-office`, o: 'head-office' },
-        })) as never[],
-      );
+      await site.central
+        .db(db)
+        .collection('products')
+        .insertMany(
+          docs(Math.min(CHUNK, count - offset), offset, 'product').map((d, i) => ({
+            ...d,
+            _sync: {
+              v: `${String(1_800_000_000_000 + offset + i).padStart(13, '0')}-000000-head-office`,
+              o: 'head-office',
+            },
+          })) as never[],
+        );
     }
     void headOffice;
     const { result: ms, peakRssMb } = await withPeakMemory(async () => {
       const started = performance.now();
       await site.engine.resume();
-      await until(async () => (await site.local.db(db).collection('products').estimatedDocumentCount()) >= count, 600_000, 200);
+      await until(
+        async () =>
+          (await site.local.db(db).collection('products').estimatedDocumentCount()) >= count,
+        600_000,
+        200,
+      );
       return performance.now() - started;
     });
     const ratio = ceilingMs / ms;
@@ -111,15 +131,21 @@ export async function pullThroughput(m: BenchMongods, count: number): Promise<Sc
   }
 }
 
-export async function propagationLatency(m: BenchMongods, ratePerSec: number, seconds: number): Promise<ScenarioResult> {
+export async function propagationLatency(
+  m: BenchMongods,
+  ratePerSec: number,
+  seconds: number,
+): Promise<ScenarioResult> {
   const db = dbName('latency');
   const a = await startSite(m.sites[0]!.running.uri, m.central.running.uri, db, 'a');
   const b = await startSite(m.sites[1]!.running.uri, m.central.running.uri, db, 'b');
   try {
     const measure = async (writeDb: Db, watchDb: Db) => {
-      const stream = watchDb.collection('sales').watch([{ $match: { operationType: { $in: ['insert', 'replace', 'update'] } } }], {
-        fullDocument: 'updateLookup',
-      });
+      const stream = watchDb
+        .collection('sales')
+        .watch([{ $match: { operationType: { $in: ['insert', 'replace', 'update'] } } }], {
+          fullDocument: 'updateLookup',
+        });
       await stream.tryNext();
       const latencies: number[] = [];
       const total = ratePerSec * seconds;
@@ -134,7 +160,9 @@ export async function propagationLatency(m: BenchMongods, ratePerSec: number, se
       for (let i = 0; i < total; i++) {
         const due = started + (i * 1000) / ratePerSec;
         if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-        await writeDb.collection('sales').insertOne({ _id: `lat-${i}` as never, t0: Date.now(), total: i });
+        await writeDb
+          .collection('sales')
+          .insertOne({ _id: `lat-${i}` as never, t0: Date.now(), total: i });
       }
       await Promise.race([reader, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       await stream.close();
@@ -142,13 +170,24 @@ export async function propagationLatency(m: BenchMongods, ratePerSec: number, se
     };
     // Ceiling: the same writes observed by a change stream on the same server (central).
     const ceiling = await measure(a.central.db(`${db}_ceiling`), a.central.db(`${db}_ceiling`));
-    const { result: outpost, peakRssMb } = await withPeakMemory(() => measure(a.local.db(db), b.local.db(db)));
+    const { result: outpost, peakRssMb } = await withPeakMemory(() =>
+      measure(a.local.db(db), b.local.db(db)),
+    );
     const p99 = percentile(outpost, 99);
     return {
       name: `propagation site A -> central -> site B at ${ratePerSec}/s`,
       size: outpost.length,
-      outpost: { p50: percentile(outpost, 50), p99, max: outpost[outpost.length - 1] ?? 0, received: outpost.length },
-      ceiling: { p50: percentile(ceiling, 50), p99: percentile(ceiling, 99), max: ceiling[ceiling.length - 1] ?? 0 },
+      outpost: {
+        p50: percentile(outpost, 50),
+        p99,
+        max: outpost[outpost.length - 1] ?? 0,
+        received: outpost.length,
+      },
+      ceiling: {
+        p50: percentile(ceiling, 50),
+        p99: percentile(ceiling, 99),
+        max: ceiling[ceiling.length - 1] ?? 0,
+      },
       ratio: null,
       target: 'p99 < 1000 ms',
       met: p99 < 1000 && outpost.length === ratePerSec * seconds,
@@ -166,7 +205,10 @@ export async function localWriteOverhead(m: BenchMongods, writes: number): Promi
     const samples: number[] = [];
     for (let i = 0; i < writes; i++) {
       const started = performance.now();
-      await site.local.db(db).collection('sales').insertOne({ _id: `${label}-${i}` as never, total: i, lines: [{ sku: 'A', qty: 1 }] });
+      await site.local
+        .db(db)
+        .collection('sales')
+        .insertOne({ _id: `${label}-${i}` as never, total: i, lines: [{ sku: 'A', qty: 1 }] });
       samples.push(performance.now() - started);
     }
     return samples.sort((x, y) => x - y);
@@ -181,8 +223,16 @@ export async function localWriteOverhead(m: BenchMongods, writes: number): Promi
     return {
       name: 'local write latency, sync on vs off',
       size: writes,
-      outpost: { meanMs: round(mean(on)), p50Ms: round(percentile(on, 50)), p99Ms: round(percentile(on, 99)) },
-      ceiling: { meanMs: round(mean(off)), p50Ms: round(percentile(off, 50)), p99Ms: round(percentile(off, 99)) },
+      outpost: {
+        meanMs: round(mean(on)),
+        p50Ms: round(percentile(on, 50)),
+        p99Ms: round(percentile(on, 99)),
+      },
+      ceiling: {
+        meanMs: round(mean(off)),
+        p50Ms: round(percentile(off, 50)),
+        p99Ms: round(percentile(off, 99)),
+      },
       ratio: mean(off) / mean(on),
       target: 'overhead <= 10%',
       met: overhead <= 0.1,
@@ -203,7 +253,12 @@ export async function bootstrap(m: BenchMongods, count: number): Promise<Scenari
     const { result: ms, peakRssMb } = await withPeakMemory(async () => {
       const started = performance.now();
       await site.engine.start();
-      await until(async () => (await site.local.db(db).collection('products').estimatedDocumentCount()) >= count, 1_800_000, 500);
+      await until(
+        async () =>
+          (await site.local.db(db).collection('products').estimatedDocumentCount()) >= count,
+        1_800_000,
+        500,
+      );
       return performance.now() - started;
     });
     return {
@@ -215,7 +270,11 @@ export async function bootstrap(m: BenchMongods, count: number): Promise<Scenari
       target: '1M documents in under 3 minutes',
       met: count >= 1_000_000 ? ms < 180_000 : null,
       peakRssMb,
-      ...(count < 1_000_000 ? { notes: `projected for 1M at this rate: ${Math.round((ms / count) * 1_000_000 / 1000)} s` } : {}),
+      ...(count < 1_000_000
+        ? {
+            notes: `projected for 1M at this rate: ${Math.round(((ms / count) * 1_000_000) / 1000)} s`,
+          }
+        : {}),
     };
   } finally {
     await site.stop();
@@ -235,7 +294,12 @@ export async function backlogDrain(m: BenchMongods, count: number): Promise<Scen
     const { result: ms, peakRssMb } = await withPeakMemory(async () => {
       const started = performance.now();
       await site.engine.resume();
-      await until(async () => (await site.central.db(db).collection('sales').estimatedDocumentCount()) >= count, 1_800_000, 500);
+      await until(
+        async () =>
+          (await site.central.db(db).collection('sales').estimatedDocumentCount()) >= count,
+        1_800_000,
+        500,
+      );
       return performance.now() - started;
     });
     return {
@@ -247,7 +311,11 @@ export async function backlogDrain(m: BenchMongods, count: number): Promise<Scen
       target: '1M changes in under 5 minutes',
       met: count >= 1_000_000 ? ms < 300_000 : null,
       peakRssMb,
-      ...(count < 1_000_000 ? { notes: `projected for 1M at this rate: ${Math.round((ms / count) * 1_000_000 / 1000)} s` } : {}),
+      ...(count < 1_000_000
+        ? {
+            notes: `projected for 1M at this rate: ${Math.round(((ms / count) * 1_000_000) / 1000)} s`,
+          }
+        : {}),
     };
   } finally {
     await site.stop();

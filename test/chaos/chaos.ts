@@ -1,0 +1,300 @@
+/**
+ * Chaos: mixed POS load on two sites and head office while the engine (kill -9 of its process),
+ * a site's mongod and central's mongod are killed at random moments, and network errors and
+ * ChangeStreamHistoryLost (286) are injected with failpoints. After each run every replica must
+ * converge and every acknowledged site write must be at central exactly as last acknowledged.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { MongoClient, type Db } from 'mongodb';
+import { createCentralWriter } from '../../sync/central/writer.js';
+import { contentHash, stripSync } from '../../sync/engine/hash.js';
+import type { EngineProcessSpec } from '../harness/engine-process.js';
+import { startTestMongod, stopTestMongod, type TestMongod } from '../harness/mongods.js';
+import { seededRandom } from '../harness/random.js';
+
+export interface ChaosOptions {
+  seed: number;
+  runs: number;
+  /** Load duration of each run. */
+  seconds: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  seed: number;
+  runs: number;
+  faults: Record<
+    'engineKills' | 'siteMongodKills' | 'centralMongodKills' | 'networkErrors' | 'historyLost',
+    number
+  >;
+  acknowledgedWrites: number;
+  documentsChecked: number;
+  losses: number;
+  mismatches: string[];
+  converged: boolean[];
+}
+
+const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones'];
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => undefined);
+  const random = seededRandom(options.seed);
+  const report: ChaosReport = {
+    seed: options.seed,
+    runs: 0,
+    faults: {
+      engineKills: 0,
+      siteMongodKills: 0,
+      centralMongodKills: 0,
+      networkErrors: 0,
+      historyLost: 0,
+    },
+    acknowledgedWrites: 0,
+    documentsChecked: 0,
+    losses: 0,
+    mismatches: [],
+    converged: [],
+  };
+  const mongods: TestMongod[] = await Promise.all([
+    startTestMongod('chaos-central', 'central'),
+    startTestMongod('chaos-a', 'site'),
+    startTestMongod('chaos-b', 'site'),
+  ]);
+  const [centralMongod, ...siteMongods] = mongods as [TestMongod, TestMongod, TestMongod];
+  const central = new MongoClient(centralMongod.running.uri, { serverSelectionTimeoutMS: 30_000 });
+  const locals = siteMongods.map(
+    (m) => new MongoClient(m.running.uri, { serverSelectionTimeoutMS: 30_000 }),
+  );
+  try {
+    for (let run = 0; run < options.runs; run++) {
+      const dbName = `chaos_${options.seed}_${run}_${Date.now().toString(36)}`;
+      for (const coll of COLLECTIONS) await central.db(dbName).createCollection(coll);
+      for (const local of locals)
+        for (const coll of COLLECTIONS.slice(0, 2)) await local.db(dbName).createCollection(coll);
+      const specs: EngineProcessSpec[] = siteMongods.map((m, i) => ({
+        instanceId: `chaos-${i}-${run}`,
+        localUri: m.running.uri,
+        centralUri: centralMongod.running.uri,
+        dbName,
+        metaDatabase: `outpost_chaos_${i}_${run}`,
+      }));
+      const engines: (ChildProcess | undefined)[] = await Promise.all(
+        specs.map((spec) => startEngine(spec)),
+      );
+      const expected = new Map<string, string | null>();
+      const headOffice = createCentralWriter(central, 'chaos-head-office');
+      const stopAt = Date.now() + options.seconds * 1000;
+      let counter = 0;
+      const load = (async () => {
+        while (Date.now() < stopAt) {
+          const site = random.int(2);
+          const db = locals[site]!.db(dbName);
+          const roll = random.next();
+          const id = `s${site}-${counter++}`;
+          if (roll < 0.6 || expected.size === 0) {
+            const doc = { _id: id, total: random.int(1000), site };
+            await retry(() => db.collection('sales').insertOne(doc as never), true);
+            expected.set(id, contentHash(doc));
+          } else if (roll < 0.85) {
+            const mine = [...expected.keys()].filter(
+              (k) => k.startsWith(`s${site}-`) && expected.get(k) !== null,
+            );
+            if (mine.length === 0) continue;
+            const target = random.pick(mine);
+            const doc = { _id: target, total: random.int(1000), site, edited: counter };
+            await retry(() => db.collection('sales').replaceOne({ _id: target as never }, doc));
+            expected.set(target, contentHash(doc));
+          } else if (roll < 0.93) {
+            const mine = [...expected.keys()].filter(
+              (k) => k.startsWith(`s${site}-`) && expected.get(k) !== null,
+            );
+            if (mine.length === 0) continue;
+            const target = random.pick(mine);
+            await retry(() => db.collection('sales').deleteOne({ _id: target as never }));
+            expected.set(target, null);
+          } else {
+            await retry(
+              () =>
+                headOffice.insert(dbName, 'products', {
+                  _id: `p-${counter++}`,
+                  price: random.int(50),
+                }),
+              true,
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, random.int(20)));
+        }
+      })();
+      const faults = (async () => {
+        while (Date.now() < stopAt - 2_000) {
+          await new Promise((resolve) => setTimeout(resolve, 1_000 + random.int(3_000)));
+          const kind = random.int(5);
+          if (kind === 0) {
+            const i = random.int(2);
+            engines[i]?.kill('SIGKILL');
+            report.faults.engineKills++;
+            log(`run ${run}: kill -9 engine ${i}`);
+            await new Promise((resolve) => setTimeout(resolve, random.int(1_500)));
+            engines[i] = await startEngine(specs[i]!);
+          } else if (kind === 1) {
+            const i = random.int(2);
+            const pid = siteMongods[i]!.supervisor.running?.pid;
+            if (pid === undefined) continue; // still restarting from an earlier kill
+            process.kill(pid, 'SIGKILL');
+            report.faults.siteMongodKills++;
+            log(`run ${run}: kill -9 site mongod ${i}`);
+            await siteMongods[i]!.supervisor.waitUntilRunning(120_000).catch(() => undefined);
+          } else if (kind === 2) {
+            const pid = centralMongod.supervisor.running?.pid;
+            if (pid === undefined) continue;
+            process.kill(pid, 'SIGKILL');
+            report.faults.centralMongodKills++;
+            log(`run ${run}: kill -9 central mongod`);
+            await centralMongod.supervisor.waitUntilRunning(120_000).catch(() => undefined);
+          } else {
+            const historyLost = kind === 3;
+            const appName = random.pick(specs).instanceId;
+            await central
+              .db('admin')
+              .command({
+                configureFailPoint: 'failCommand',
+                mode: { times: 1 + random.int(3) },
+                data: historyLost
+                  ? { failCommands: ['getMore'], errorCode: 286, appName }
+                  : { failCommands: ['update', 'getMore', 'find'], closeConnection: true, appName },
+              })
+              .catch(() => undefined);
+            report.faults[historyLost ? 'historyLost' : 'networkErrors']++;
+            log(`run ${run}: failpoint ${historyLost ? '286' : 'network error'} for ${appName}`);
+          }
+        }
+      })();
+      await Promise.all([load, faults]);
+      await central
+        .db('admin')
+        .command({ configureFailPoint: 'failCommand', mode: 'off' })
+        .catch(() => undefined);
+      for (let i = 0; i < engines.length; i++)
+        if (!engines[i] || engines[i]!.exitCode !== null || engines[i]!.signalCode)
+          engines[i] = await startEngine(specs[i]!);
+      const converged = await waitConverged(
+        central.db(dbName),
+        locals.map((l) => l.db(dbName)),
+        specs,
+        locals,
+        300_000,
+      );
+      report.converged.push(converged);
+      const atCentral = new Map(
+        (await central.db(dbName).collection('sales').find().toArray()).map((d) => [
+          String(d._id),
+          contentHash(stripSync(d)),
+        ]),
+      );
+      for (const [id, hash] of expected) {
+        report.documentsChecked++;
+        const found = atCentral.get(id) ?? null;
+        if (found !== hash) {
+          report.losses++;
+          if (report.mismatches.length < 20)
+            report.mismatches.push(
+              `${dbName} ${id}: expected ${hash ?? 'deleted'}, central has ${found ?? 'nothing'}`,
+            );
+        }
+      }
+      report.acknowledgedWrites += expected.size;
+      for (const engine of engines) {
+        engine?.kill('SIGTERM');
+        if (engine && engine.exitCode === null) await once(engine, 'exit');
+      }
+      report.runs++;
+      log(
+        `run ${run}: converged ${converged}, checked ${expected.size}, losses so far ${report.losses}`,
+      );
+    }
+  } finally {
+    await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
+    await Promise.allSettled(mongods.map((m) => stopTestMongod(m)));
+  }
+  return report;
+}
+
+/** Retries a write until acknowledged; a duplicate key on retry means the first try got through. */
+async function retry(write: () => Promise<unknown>, insert = false): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await write();
+      return;
+    } catch (error) {
+      if (insert && attempt > 0 && (error as { code?: number }).code === 11000) return;
+      if (attempt > 200) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+async function startEngine(spec: EngineProcessSpec): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'test/harness/engine-process.ts', JSON.stringify(spec)],
+    {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('engine did not start within 120 s')), 120_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`engine exited before ready (${code ?? signal})`));
+    });
+  }).catch(async (error: unknown) => {
+    // A site mongod may be restarting: try again once it is back.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    if (String(error).includes('before ready')) return;
+    throw error;
+  });
+  return child.exitCode === null ? child : startEngine(spec);
+}
+
+async function waitConverged(
+  central: Db,
+  sites: Db[],
+  specs: EngineProcessSpec[],
+  locals: MongoClient[],
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const pending = await Promise.all(
+      specs.map((spec, i) =>
+        locals[i]!.db(spec.metaDatabase)
+          .collection('outbox')
+          .countDocuments()
+          .catch(() => 1),
+      ),
+    );
+    if (pending.every((n) => n === 0)) {
+      const hub = await snapshot(central);
+      const all = await Promise.all(sites.map((db) => snapshot(db)));
+      if (all.every((s) => s === hub)) return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  return false;
+}
+
+async function snapshot(db: Db): Promise<string> {
+  const parts: string[] = [];
+  for (const coll of ['sales', 'products']) {
+    const docs = await db.collection(coll).find().sort({ _id: 1 }).toArray();
+    parts.push(docs.map((d) => `${String(d._id)}:${contentHash(stripSync(d))}`).join(','));
+  }
+  return parts.join('|');
+}
