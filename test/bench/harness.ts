@@ -18,10 +18,10 @@ export async function startBenchMongods(): Promise<BenchMongods> {
     startTestMongod('bench-b', 'site'),
   ]);
   return {
-    central: central!,
-    sites: [a!, b!],
+    central: central,
+    sites: [a, b],
     async stop() {
-      await Promise.allSettled([central!, a!, b!].map((m) => stopTestMongod(m)));
+      await Promise.allSettled([central, a, b].map((m) => stopTestMongod(m)));
       killLeftovers('own');
     },
   };

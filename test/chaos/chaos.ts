@@ -244,7 +244,7 @@ async function startEngine(spec: EngineProcessSpec): Promise<ChildProcess> {
   );
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('engine did not start within 120 s')), 120_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);
         resolve();
