@@ -59,6 +59,7 @@ export async function applyResolvedLocally(
           deleted: content === null,
           ct: null,
           baseDoc: keepBase ? content : null,
+          behind: null,
         },
       },
       { upsert: true, session },

@@ -21,6 +21,12 @@ export interface MetaDoc {
   hash: string | null;
   ct?: Timestamp | null | undefined;
   deleted?: boolean;
+  /**
+   * A central version newer than `base` that pull skipped because the document had an unsynced
+   * local change at the time. Push resolves it through the conflict path; if the local change
+   * turns out to be no change at all (an echo), push fetches this version instead of dropping it.
+   */
+  behind?: string | null | undefined;
   /** The synced document itself, for collections that merge field by field. */
   baseDoc?: Document | null | undefined;
 }

@@ -87,6 +87,11 @@ export async function applyInbound(
             : local === undefined;
           if (!synced && localHash !== incomingHash) {
             result.skippedUnsynced += 1;
+            if (meta) {
+              metaOps.push({
+                updateOne: { filter: { _id: meta._id }, update: { $set: { behind: item.v ?? 'unversioned' } } },
+              });
+            }
             continue;
           }
           if (content && !isApplicable(content, item.id)) {
@@ -115,7 +120,8 @@ export async function applyInbound(
                   hash: incomingHash,
                   ct: item.ct ?? null,
                   deleted: content === null,
-                  baseDoc: keepBase ? content : null,
+                  behind: null,
+                baseDoc: keepBase ? content : null,
                 },
               },
               upsert: true,

@@ -24,6 +24,7 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
             deleted: p.kind === 'delete',
             ct: null,
             baseDoc: p.doc && keepBase(p) ? p.doc : null,
+            behind: null,
           },
         },
         upsert: true,

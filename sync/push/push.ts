@@ -16,6 +16,8 @@ import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import { deleteOp, insertOp, tombstoneOp, updateOp } from './central-ops.js';
 import { finishPushed } from './finish.js';
+import { readCentral } from '../conflicts/central-state.js';
+import { applyInbound, type Inbound } from '../pull/apply-inbound.js';
 
 /** What push decided for one outbox entry after reading the local document and its meta. */
 export interface PushPlan {
@@ -23,7 +25,7 @@ export interface PushPlan {
   db: string;
   coll: string;
   id: unknown;
-  kind: 'echo' | 'drop' | 'insert' | 'update' | 'delete';
+  kind: 'echo' | 'refresh' | 'drop' | 'insert' | 'update' | 'delete';
   doc: Document | null;
   hash: string | null;
   meta: MetaDoc | undefined;
@@ -106,7 +108,7 @@ export class Push {
           : (this.ctx.clock.receive(base), this.ctx.clock.now());
       const plan = { entry, db, coll, id: entry._id.id, doc, hash, meta, v };
       if (doc) {
-        if (meta && !meta.deleted && meta.hash === hash) return { ...plan, kind: 'echo' };
+        if (meta && !meta.deleted && meta.hash === hash) return { ...plan, kind: meta.behind ? 'refresh' : 'echo' };
         return { ...plan, kind: meta && !meta.deleted && meta.base ? 'update' : 'insert' };
       }
       if (!meta || meta.deleted || !meta.base) return { ...plan, kind: 'drop' };
@@ -117,7 +119,9 @@ export class Push {
   private async pushGroup(entries: OutboxDoc[], round: PushRound): Promise<void> {
     const { ctx } = this;
     const plans = await this.plan(entries);
-    const done: PushPlan[] = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop');
+    // Nothing to push, but central has a newer version pull had to skip: fetch it now.
+    await this.refresh(plans.filter((p) => p.kind === 'refresh'));
+    const done: PushPlan[] = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop' || p.kind === 'refresh');
     round.echoes += done.length;
     ctx.metrics.echoesDropped += done.length;
     const writes = plans.filter(
@@ -247,6 +251,17 @@ export class Push {
   private scopeValue(plan: PushPlan): unknown {
     const field = this.ctx.rules.ruleFor(plan.db, plan.coll)?.scope?.field;
     return field ? (plan.meta?.baseDoc?.[field] ?? this.ctx.rules.input.siteId) : undefined;
+  }
+
+  private async refresh(plans: PushPlan[]): Promise<void> {
+    if (plans.length === 0) return;
+    const { db, coll } = plans[0]!;
+    const items: Inbound[] = [];
+    for (const plan of plans) {
+      const central = await readCentral(this.ctx, db, coll, plan.id);
+      items.push({ coll, id: plan.id, doc: central.doc, v: central.v });
+    }
+    await applyInbound(this.ctx, db, items, { id: `refresh:${db}`, set: {} });
   }
 
   private async quarantine(
