@@ -8,6 +8,7 @@ export const ErrorCode = {
   PortInUse: 'PORT_IN_USE',
   DataDirLocked: 'DATA_DIR_LOCKED',
   DataDirNotWritable: 'DATA_DIR_NOT_WRITABLE',
+  DataDirFull: 'DATA_DIR_FULL',
   ReplSetNameMismatch: 'REPLSET_NAME_MISMATCH',
   MongodExitedDuringStart: 'MONGOD_EXITED_DURING_START',
   MongodStartTimeout: 'MONGOD_START_TIMEOUT',
@@ -39,6 +40,13 @@ export const ErrorCode = {
   ApiMethodNotAllowed: 'API_METHOD_NOT_ALLOWED',
   /** The CLI found no running instance, could not connect, or had its token refused. */
   InstanceUnreachable: 'INSTANCE_UNREACHABLE',
+  /** An IPC call from a frame that is not the app's own UI (desktop app). */
+  IpcSenderRejected: 'IPC_SENDER_REJECTED',
+  /**
+   * The OS offers no secure storage for the central password (Electron safeStorage: no keychain,
+   * DPAPI or Linux secret service), so it is not stored rather than stored in clear.
+   */
+  SecureStorageUnavailable: 'SECURE_STORAGE_UNAVAILABLE',
   Internal: 'INTERNAL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -10,6 +10,7 @@ import { redactDeep } from '../logging/redact.js';
 import type { StatusSource } from '../status/status-source.js';
 import type { EngineState } from '../status/engine-state.js';
 import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
+import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listQuarantine } from './queries.js';
 import type { JsonObject } from './views.js';
 
@@ -48,6 +49,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         version: c.app?.version ?? '0.0.0',
         instanceId: c.instanceId,
         headless: c.app?.headless ?? true,
+        localUri: c.app?.localUri ?? null,
       }),
     'sync:get-status': () => c.source.status(),
     'sync:get-health': () => c.source.health(),
@@ -105,9 +107,18 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     'config:get': () =>
       Promise.resolve({
         config: redactConfig(c.config),
-        file: c.configFile ?? null,
+        file: c.configWriter?.location ?? c.configFile ?? null,
       }),
     'config:update': async ({ patch }) => {
+      if (c.configWriter) {
+        const saved = await c.configWriter.update(patch);
+        await audit('operator.config-updated', { keys: Object.keys(patch) });
+        return {
+          file: c.configWriter.location,
+          saved: redactDeep(saved) as JsonObject,
+          restartRequired: true,
+        };
+      }
       if (!c.configFile) {
         throw new OutpostError(
           ErrorCode.ConfigNotWritable,
@@ -122,6 +133,12 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         saved: redactDeep(saved) as JsonObject,
         restartRequired: true,
       };
+    },
+    'settings:test-connection': async ({ uri }) => {
+      const result = await testCentralConnection(uri);
+      // The string itself is never logged: it may hold a password.
+      c.logger.info({ event: 'api.connection-tested', ok: result.ok, problem: result.problem });
+      return result;
     },
   };
 }

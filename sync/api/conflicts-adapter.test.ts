@@ -42,6 +42,8 @@ describe('apiConflictService', () => {
     expect(merged.keep).toBe('merged');
     expect(merged.doc['at']).toEqual(new Date('2030-01-01T00:00:00Z'));
     expect(merged.doc['qty']).toBe(3);
+    await api.resolve({ id: ID.toHexString(), keep: 'renamed', field: 'sku', value: 'A-1-b' });
+    expect(calls[2]?.action).toEqual({ keep: 'renamed', field: 'sku', value: 'A-1-b' });
     expect(await api.autoResolve({ strategy: 'lww' })).toEqual({ resolved: 2, remaining: 3 });
   });
 

@@ -100,6 +100,7 @@ describe('createApiHandlers().invoke', () => {
         version: '0.0.0',
         instanceId: 'site-x',
         headless: true,
+        localUri: null,
       });
   });
 
@@ -144,6 +145,26 @@ describe('createApiHandlers().invoke', () => {
     });
     expect(seen).toEqual([{ id, keep: 'merged', doc: { qty: 3 } }]);
     expect((await failure(handlers.invoke('conflicts:resolve', { id, keep: 'merged' }))).code).toBe(
+      'INVALID_ARGS',
+    );
+    await handlers.invoke('conflicts:resolve', { id, keep: 'renamed', field: 'sku', value: 'A-2' });
+    expect(seen[1]).toEqual({ id, keep: 'renamed', field: 'sku', value: 'A-2' });
+    for (const bad of [
+      { id, keep: 'renamed', field: '$where', value: 'x' },
+      { id, keep: 'renamed', field: 'sku' },
+      { id, keep: 'renamed', field: 'sku', value: { $gt: 1 } },
+    ])
+      expect((await failure(handlers.invoke('conflicts:resolve', bad))).code).toBe('INVALID_ARGS');
+  });
+
+  it('tests a connection string without saving it, and says what is wrong in words', async () => {
+    const { handlers } = await setup();
+    const result = (await handlers.invoke('settings:test-connection', {
+      uri: 'http://central.example.com',
+    })) as { ok: boolean; problem: string; message: string };
+    expect(result).toMatchObject({ ok: false, problem: 'malformed' });
+    expect(result.message).toContain('must start with mongodb:// or mongodb+srv://');
+    expect((await failure(handlers.invoke('settings:test-connection', {}))).code).toBe(
       'INVALID_ARGS',
     );
   });

@@ -3,7 +3,7 @@
  * `invoke(name, args)`, which validates `args` with the call's schema and runs the handler. Errors
  * leave as OutpostError; transports send them as `{code, message, details}` (toErrorPayload).
  */
-import type { Config } from '../config/index.js';
+import type { Config, ConfigFileInput, ConfigPatch } from '../config/index.js';
 import type { SyncEngine } from '../engine/create-engine.js';
 import { ErrorCode, OutpostError, toOutpostError, type ErrorPayload } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
@@ -21,6 +21,7 @@ import {
   type ResolveConflictArgs,
   type VerifyArgs,
 } from './contract.js';
+import { recordActivity } from './activity-recorder.js';
 import { createCallHandlers } from './call-handlers.js';
 import { callSchemas, describeIssues } from './schemas.js';
 import type { AutoResolveResult, ResolveConflictResult, VerifyReport } from './views.js';
@@ -29,6 +30,17 @@ import type { AutoResolveResult, ResolveConflictResult, VerifyReport } from './v
 export interface ConflictService {
   resolve(args: ResolveConflictArgs): Promise<ResolveConflictResult>;
   autoResolve(args: AutoResolveArgs): Promise<AutoResolveResult>;
+}
+
+/**
+ * Saves a config merge patch somewhere other than a JSON file: the desktop app keeps its settings
+ * in electron-store, with the central password encrypted apart. Returns what was saved (it may
+ * hold a user name; the handler redacts it before it leaves).
+ */
+export interface ConfigWriter {
+  /** Shown as the config's location (`config:get`, `config:update`). */
+  readonly location: string;
+  update(patch: ConfigPatch): Promise<ConfigFileInput>;
 }
 
 /** Verify and repair; provided by the verify work, absent until then. */
@@ -42,10 +54,19 @@ export interface ApiHandlerOptions {
   config: Config;
   /** The file `config:update` writes; without it the call is refused. */
   configFile?: string | undefined;
+  /** Where `config:update` saves instead of `configFile` (the desktop app's settings store). */
+  configWriter?: ConfigWriter | undefined;
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;
-  app?: { version?: string; headless?: boolean } | undefined;
+  app?:
+    | {
+        version?: string;
+        headless?: boolean;
+        /** The local mongod's connection string, for the POS software. */
+        localUri?: string | undefined;
+      }
+    | undefined;
   logger?: Logger | undefined;
 }
 
@@ -84,6 +105,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
   });
   const calls = createCallHandlers({ ...options, source, logger });
   const errorListeners = new Set<(payload: ErrorPayload) => void>();
+  const stopRecording = recordActivity(options.engine, logger);
 
   return {
     calls,
@@ -135,6 +157,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
       for (const listener of errorListeners) listener(payload);
     },
     close() {
+      stopRecording();
       source.close();
       errorListeners.clear();
     },

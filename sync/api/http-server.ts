@@ -1,7 +1,8 @@
 /**
  * The loopback HTTP API over the handler set: `GET /api/health`, `GET /api/status`,
- * `GET /metrics`, `POST /api/call/<name>`, `GET /api/events` (server-sent events) and, when
- * given a directory, the UI's static files. Loopback only, bearer token, Host and Origin checked
+ * `GET /metrics`, `POST /api/call/<name>`, `GET /api/events` (server-sent events),
+ * `POST /api/session` (a one-time code for the token: http/login-codes.ts) and, when given a
+ * directory, the UI's static files. Loopback only, bearer token, Host and Origin checked
  * (http/loopback.ts, http/token.ts). node:http, no framework: the surface is six routes.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -24,6 +25,7 @@ import {
 import { httpStatusFor, sendError, sendJson, sendText } from './http/respond.js';
 import { openEventStream } from './http/sse.js';
 import { resolveStaticFile, sendStaticFile } from './http/static-files.js';
+import { LoginCodes } from './http/login-codes.js';
 import { ensureApiToken, isAuthorized } from './http/token.js';
 
 export interface ApiServerOptions {
@@ -45,6 +47,11 @@ export interface ApiServer {
   url: string;
   port: number;
   token: string;
+  /**
+   * A URL that opens the UI signed in, once: `<url>/#token=<one-time code>`. The page trades the
+   * code for the token (`POST /api/session`); the code dies on use or after ten minutes.
+   */
+  loginUrl(): string;
   close(): Promise<void>;
 }
 
@@ -97,6 +104,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const token = await ensureApiToken(options.tokenFile, logger);
   const address = listenAddress(options.host);
   const streams = new Set<() => void>();
+  const loginCodes = new LoginCodes();
   let allowed = new Set<string>();
 
   const server = createServer((req, res) => {
@@ -140,6 +148,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     const isApi = pathname === '/metrics' || pathname === '/api' || pathname.startsWith('/api/');
     if (!isApi) return serveStatic(req, res, pathname);
+    // The one route without a token: it is how a browser gets one.
+    if (pathname === '/api/session') return exchangeLoginCode(req, res);
     if (!isAuthorized(req.headers.authorization, token)) {
       logger.info({ event: 'api.unauthorized', path: pathname, remote: req.socket.remoteAddress });
       return sendError(
@@ -191,6 +201,23 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     });
   }
 
+  async function exchangeLoginCode(req: IncomingMessage, res: ServerResponse) {
+    requireMethod(req.method ?? 'GET', 'POST');
+    const body = (await readJsonBody(req, 4_096)) as { code?: unknown } | undefined;
+    if (!loginCodes.redeem(body?.code)) {
+      logger.info({ event: 'api.login-code-refused', remote: req.socket.remoteAddress });
+      return sendError(res, 401, {
+        code: ErrorCode.ApiUnauthorized,
+        message:
+          'This sign-in link has already been used or has expired (each link opens once, within ' +
+          '10 minutes). Restart "outpost serve" for a new link, or send the token in ' +
+          `${options.tokenFile} as "Authorization: Bearer <token>".`,
+      });
+    }
+    logger.info({ event: 'api.login-code-used', remote: req.socket.remoteAddress });
+    return sendJson(res, 200, { token });
+  }
+
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string) {
     const method = req.method ?? 'GET';
     const file =
@@ -227,6 +254,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     url,
     port,
     token,
+    loginUrl: () => `${url}/#token=${loginCodes.issue()}`,
     async close() {
       for (const close of streams) close();
       streams.clear();

@@ -68,7 +68,7 @@ export function conflictView(doc: Document): ConflictView {
     site: side(doc['site']),
     central: side(doc['central']),
     base: baseOf(doc['base']),
-    fields: Array.isArray(doc['fields']) ? doc['fields'].map(String) : [],
+    fields: Array.isArray(doc['fields']) ? (doc['fields'] as unknown[]).map(String) : [],
     unique: uniqueOf(doc['unique']),
   };
 }
@@ -76,7 +76,7 @@ export function conflictView(doc: Document): ConflictView {
 /** The record keeps the outcome in `resolution` (sync/conflicts/record.ts). */
 function outcomeOf(doc: Document): string | null {
   const resolution = doc['resolution'] as { outcome?: unknown } | undefined;
-  const outcome = resolution?.outcome ?? doc['outcome'];
+  const outcome: unknown = resolution?.outcome ?? doc['outcome'];
   return typeof outcome === 'string' ? outcome : null;
 }
 

@@ -6,6 +6,7 @@
  * This is the one file under sync/ that may read `process.env`, and only as the default of the
  * `env` option (PATH for the mongod lookup, the environment mongod is started with).
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +15,11 @@ import { MongoClient } from 'mongodb';
 import machineIdPkg from 'node-machine-id';
 import type { Config } from '../config/index.js';
 import { createSyncEngine, type SyncEngine } from '../engine/create-engine.js';
-import { createFileIdentityStore, resolveInstanceId } from '../identity/index.js';
+import {
+  createFileIdentityStore,
+  resolveInstanceId,
+  type IdentityStore,
+} from '../identity/index.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import {
   createMongodSupervisor,
@@ -24,7 +29,7 @@ import {
 } from '../mongod/index.js';
 import { apiConflictService } from './conflicts-adapter.js';
 import { engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
-import { createApiHandlers, type ApiHandlers } from './handlers.js';
+import { createApiHandlers, type ApiHandlers, type ConfigWriter } from './handlers.js';
 import {
   apiTokenFile,
   createApiServer,
@@ -35,6 +40,7 @@ import {
 import { dataLayout, type DataLayout } from './layout.js';
 import { localOnlyEngine } from './local-only-engine.js';
 import { outpostVersion } from './version.js';
+import { createVerifyService, startScheduledVerify } from '../verify/service.js';
 
 /** Central is often across the internet: give up a server selection after 5 s, then retry. */
 export const CENTRAL_SERVER_SELECTION_TIMEOUT_MS = 5_000;
@@ -59,6 +65,17 @@ export interface StartOutpostOptions {
   machineId?: () => string | Promise<string>;
   /** The config file `config` was read from, if any: where settings changes are saved. */
   configFile?: string | undefined;
+  /** Saves settings changes instead of `configFile` (the desktop app: electron-store). */
+  configWriter?: ConfigWriter | undefined;
+  /** Where the instance identity is kept; defaults to `<dataDir>/identity.json`. */
+  identityStore?: IdentityStore | undefined;
+  /** Reported by `app:get-info`; false in the desktop app. Defaults to true. */
+  headless?: boolean | undefined;
+  /**
+   * The built UI (`npm run build:ui`) served by the API at `/`; defaults to the repository's
+   * dist-renderer/. null serves no UI. A directory without index.html serves none either.
+   */
+  uiDir?: string | null;
 }
 
 export interface OutpostInstance {
@@ -77,8 +94,12 @@ export interface OutpostInstance {
   /**
    * The loopback HTTP API (also in local-only mode, where it reports that state). The CLI finds
    * it through `<dataDir>/api.json`; requests need the bearer token kept in `tokenFile`.
+   * `ui` is the directory of the UI it serves, if any; `loginUrl()` makes a one-time link that
+   * opens that UI signed in.
    */
-  api: { url: string; tokenFile: string };
+  api: { url: string; tokenFile: string; ui: string | null; loginUrl(): string };
+  /** The handler set behind the HTTP API, shared with the desktop app's IPC. */
+  handlers: ApiHandlers;
   /** Closes the API, stops the engine, closes both clients, then shuts mongod down. Idempotent. */
   stop(): Promise<void>;
 }
@@ -87,6 +108,18 @@ const DEFAULT_RESOURCES_DIR = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '../../resources',
 );
+const DEFAULT_UI_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../dist-renderer',
+);
+
+/** The UI directory to serve: the one given (or the default) when it holds a built index.html. */
+function builtUi(dir: string | null | undefined): string | null {
+  const candidate = dir === undefined ? DEFAULT_UI_DIR : dir;
+  return candidate !== null && existsSync(path.join(candidate, 'index.html'))
+    ? path.resolve(candidate)
+    : null;
+}
 
 export async function startOutpost(options: StartOutpostOptions): Promise<OutpostInstance> {
   const { config } = options;
@@ -97,7 +130,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   const log = logger.child({ component: 'outpost' });
 
   const identity = await resolveInstanceId({
-    store: createFileIdentityStore(layout.identityFile),
+    store: options.identityStore ?? createFileIdentityStore(layout.identityFile),
     machineId: options.machineId ?? (() => machineIdPkg.machineIdSync(true)),
   });
   if (identity.changed) {
@@ -133,6 +166,8 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   let engine: SyncEngine | undefined;
   let handlers: ApiHandlers | undefined;
   let server: ApiServer | undefined;
+  let stopScheduledVerify: (() => Promise<void>) | undefined;
+  const uiDir = builtUi(options.uiDir);
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
     // The API first: no request may reach an engine that is stopping or clients being closed.
@@ -141,6 +176,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await removeApiDiscovery(layout.dataDir).catch((error: unknown) =>
       log.debug({ event: 'outpost.api-discovery-remove-failed', error }),
     );
+    await stopScheduledVerify?.();
     if (engine) await engine.stop();
     const closed = await Promise.allSettled([local.close(), central?.close()]);
     for (const result of closed) {
@@ -173,6 +209,8 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
         },
       });
       await engine.start();
+      if (config.verify.intervalMs > 0)
+        stopScheduledVerify = startScheduledVerify(engine, config.verify.intervalMs, logger);
     } else if (!mode.enabled) {
       log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
     }
@@ -187,9 +225,11 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       supervisor,
       config,
       configFile: options.configFile,
+      configWriter: options.configWriter,
       instanceId: identity.instanceId,
       conflicts: engine && apiConflictService(() => engine?.conflicts),
-      app: { version: outpostVersion(), headless: true },
+      verify: engine && createVerifyService(engine),
+      app: { version: outpostVersion(), headless: options.headless ?? true, localUri: running.uri },
       logger,
     });
     server = await createApiServer({
@@ -197,6 +237,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       host: config.api.host,
       port: config.api.port,
       tokenFile: apiTokenFile(layout.dataDir),
+      staticDir: uiDir ?? undefined,
       logger,
     });
     await writeApiDiscovery(layout.dataDir, server.url);
@@ -208,6 +249,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     throw error;
   }
 
+  const api = server;
   log.info({
     event: 'outpost.started',
     instanceId: identity.instanceId,
@@ -226,7 +268,13 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     layout,
     mongodBinary,
     logger,
-    api: { url: server.url, tokenFile: apiTokenFile(layout.dataDir) },
+    api: {
+      url: api.url,
+      tokenFile: apiTokenFile(layout.dataDir),
+      ui: uiDir,
+      loginUrl: () => api.loginUrl(),
+    },
+    handlers,
     stop: shutdown,
   };
 }

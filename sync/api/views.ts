@@ -151,14 +151,47 @@ export interface AutoResolveResult {
   remaining: number;
 }
 
+/** `changed`: both sides hold it, with other content; `missing`: the site lacks it; `extra`: central does. */
+export type VerifyDifferenceKind = 'changed' | 'missing' | 'extra';
+
+/** What repair does for a difference (sync/verify/classify.ts has the rules). */
+export type VerifyRepairAction = 'restore-from-central' | 'delete-local' | 'queue-push';
+
+export interface VerifyDifferenceView {
+  /** Relaxed Extended JSON. */
+  id: unknown;
+  kind: VerifyDifferenceKind;
+  action: VerifyRepairAction;
+  /** Done by this run (false in a report-only run, or when the document moved meanwhile). */
+  repaired: boolean;
+}
+
 export interface VerifyCollectionReport {
   db: string;
   coll: string;
   compared: number;
+  /** Documents that differ with no unsynced local change: drift. */
   differing: number;
   repaired: number;
   /** Ids of differing documents (relaxed Extended JSON), possibly truncated. */
   ids: unknown[];
+  /** Documents that differ because of an unsynced local change: left to push, never repaired. */
+  pending: number;
+  pendingIds: unknown[];
+  /** The differing documents with their kind and repair, truncated like `ids`. */
+  differences: VerifyDifferenceView[];
+  /** `ids`, `pendingIds` and `differences` were cut at the report's limit. */
+  truncated: boolean;
+}
+
+export interface VerifyTotals {
+  collections: number;
+  compared: number;
+  differing: number;
+  repaired: number;
+  pending: number;
+  /** Differing and not repaired: what a script should act on. */
+  remaining: number;
 }
 
 export interface VerifyReport {
@@ -166,6 +199,7 @@ export interface VerifyReport {
   finishedAt: string;
   repair: boolean;
   collections: VerifyCollectionReport[];
+  totals: VerifyTotals;
 }
 
 export interface AppInfo {
@@ -178,14 +212,7 @@ export interface AppInfo {
 
 /** What went wrong when trying a central connection string, in one word. */
 export type ConnectionProblem =
-  | 'malformed'
-  | 'dns'
-  | 'unreachable'
-  | 'timeout'
-  | 'tls'
-  | 'auth'
-  | 'not-replica-set'
-  | 'other';
+  'malformed' | 'dns' | 'unreachable' | 'timeout' | 'tls' | 'auth' | 'not-replica-set' | 'other';
 
 export interface ConnectionTestResult {
   ok: boolean;

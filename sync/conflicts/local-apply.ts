@@ -29,7 +29,12 @@ export async function applyResolvedLocally(
       { session },
     );
     const local = await collection.findOne(id, { session });
-    const changedSince = entry !== null && pushed.seq !== null && entry.seq !== pushed.seq;
+    // Changed since push read it: a newer capture, or a write capture has not seen yet (compare
+    // content, never the sequence alone, or that sale would be overwritten).
+    const changedSince =
+      (entry !== null && pushed.seq !== null && entry.seq !== pushed.seq) ||
+      (local === null) !== (pushed.doc === null) ||
+      (local !== null && pushed.doc !== null && contentHash(local) !== contentHash(pushed.doc));
     let target = content;
     if (changedSince) {
       if (local && content) {

@@ -36,6 +36,7 @@ export async function ensureWritableDir(dir: string): Promise<void> {
     await writeFile(probe, 'ok');
     await rm(probe, { force: true });
   } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOSPC') throw diskFull(dir, cause);
     throw new OutpostError(
       ErrorCode.DataDirNotWritable,
       `The data directory ${dir} is not writable (${(cause as NodeJS.ErrnoException).code ?? 'error'}). ` +
@@ -120,4 +121,14 @@ export async function hadUncleanShutdown(dbPath: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The disk is full: retryable (the supervisor keeps trying), and the operator is told what to do. */
+export function diskFull(dir: string, cause?: unknown): OutpostError {
+  return new OutpostError(
+    ErrorCode.DataDirFull,
+    `The disk holding the data directory ${dir} is full. Sales cannot be saved until space is freed: ` +
+      'delete old files or move the data directory to a larger disk. Outpost restarts the database by itself once there is room.',
+    { cause, details: { path: dir } },
+  );
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, OutpostError } from '../errors.js';
+import { diskFull } from './data-dir-lock.js';
 
 interface StartContext {
   dbPath: string;
@@ -29,6 +30,10 @@ export function classifyStartExit(context: StartContext): OutpostError {
         'Stop what uses it or set local.port to a free port.',
       { details },
     );
+  }
+  // WiredTiger error 28 is ENOSPC; under Windows the text is "There is not enough space".
+  if (/No space left on device|not enough space on the disk|"error":28\b|ENOSPC/i.test(text)) {
+    return diskFull(context.dbPath);
   }
   if (/DBPathInUse|mongod\.lock/i.test(text)) {
     return new OutpostError(

@@ -95,6 +95,8 @@ export class MongodSupervisor {
   private restarts = 0;
   private recoveredUnclean = false;
   private lastExit: ExitInfo | undefined;
+  /** Why the last start failed; shown by health() while restarting (a full disk, say). */
+  private lastStartError: OutpostError | undefined;
   private runningSince = 0;
   private watchdogTimer: NodeJS.Timeout | undefined;
 
@@ -178,7 +180,9 @@ export class MongodSupervisor {
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
       ...(state.name === 'failed'
         ? { error: { code: state.error.code, message: state.error.message } }
-        : {}),
+        : state.name !== 'running' && this.lastStartError
+          ? { error: { code: this.lastStartError.code, message: this.lastStartError.message } }
+          : {}),
     };
     if (state.name !== 'running' || !this.client) return base;
     const started = performance.now();
@@ -219,9 +223,11 @@ export class MongodSupervisor {
       this.transition({ name: 'running', ...running, since: new Date().toISOString() });
       this.runningSince = Date.now();
       this.startWatchdog();
+      this.lastStartError = undefined;
       return running;
     } catch (error) {
       const failure = toOutpostError(error);
+      this.lastStartError = failure;
       await this.killChild();
       await this.closeClient();
       if (attempt > 0 && !this.stopRequested && !PERMANENT.has(failure.code)) {

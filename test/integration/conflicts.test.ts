@@ -333,7 +333,9 @@ describe('strategies', () => {
     a.proxy.cut();
     await a.db.collection('orders').updateOne({ _id: 'x1' as never }, { $set: { status: 'same' } });
     await a.db.collection('orders').updateOne({ _id: 'x2' as never }, { $set: { status: 'site' } });
-    await new Promise((r) => setTimeout(r, 20));
+    // Let the site's edit be captured (stamped) before head office edits, so central is newer.
+    await waitFor('site edit captured', async () => (await a.engine.status()).outboxDepth === 2);
+    await new Promise((r) => setTimeout(r, 50));
     await c.headOffice.update(c.dbName, 'orders', 'x1', (d) => ({ ...d, status: 'same' }));
     await c.headOffice.update(c.dbName, 'orders', 'x2', (d) => ({ ...d, status: 'central' }));
     a.proxy.restore();

@@ -12,7 +12,8 @@ async function restrictedImportErrors(code: string, filePath: string): Promise<s
     .map((message) => message.message);
 }
 
-describe('folder boundaries enforced by lint', () => {
+// Type-aware ESLint builds a TypeScript program on first use: seconds on a loaded 2-core machine.
+describe('folder boundaries enforced by lint', { timeout: 60_000 }, () => {
   it('fails when sync/ imports electron or the UI', async () => {
     const probe = 'sync/boundary-probe.ts';
     expect(

@@ -132,6 +132,9 @@ describe('renderConflicts and renderDoctor', () => {
       at: '2030-01-01T11:00:00.000Z',
       site: { doc: { total: 1 }, v: 'a', deleted: false },
       central: { doc: { total: 2 }, v: 'b', deleted: false },
+      base: { doc: { total: 0 }, v: '0' },
+      fields: [],
+      unique: null,
     };
     const lines = renderConflicts([conflict, { ...conflict, state: 'open', outcome: null }]);
     expect(lines[0]).toMatch(/^ID\s+COLLECTION\s+DOCUMENT\s+KIND\s+STRATEGY\s+STATE\s+AT$/);

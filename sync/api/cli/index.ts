@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, config) and doctor, registered together: `registerAll(program, context)`.
+ * auto-resolve, verify, config) and doctor, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config-command.js';
@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { registerControls } from './control-commands.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerStatus } from './status-command.js';
+import { registerVerify } from './verify-command.js';
 
 export { ExitCode, exitCodeFor } from './exit-codes.js';
 
@@ -16,6 +17,7 @@ export function registerAll(program: Command, context: CliContext): void {
   registerStatus(program, context);
   registerControls(program, context);
   registerConflicts(program, context);
+  registerVerify(program, context);
   registerConfig(program, context);
   registerDoctor(program, context);
 }

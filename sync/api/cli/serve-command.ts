@@ -78,6 +78,12 @@ function printBanner(instance: OutpostInstance, state: string, context: CliConte
     ['state', state],
     ['API', `${instance.api.url}  <- "outpost status" and the other commands use it`],
     ['API token', `${instance.api.tokenFile}  (send as "Authorization: Bearer <token>")`],
+    [
+      'app',
+      instance.api.ui
+        ? `${instance.api.loginUrl()}  <- open in a browser on this machine (link works once, 10 min)`
+        : 'not built (run "npm run build:ui" to serve the app in a browser)',
+    ],
     ['mongod', `${instance.mongodBinary.path} (${instance.mongodBinary.source})`],
     ['data dir', layout.dataDir],
     ['logs', `${layout.logDir} (outpost.<n>.log, rotated; mongod.log)`],

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from './classify.js';
+
+describe('classify', () => {
+  it('sees no difference when both sides now hold the same content, or both lack it', () => {
+    expect(classify({ local: 'h1', central: 'h1', base: 'v1', queued: true })).toEqual({
+      kind: 'same',
+    });
+    expect(classify({ local: null, central: null, base: 'v1', queued: false })).toEqual({
+      kind: 'same',
+    });
+  });
+
+  it('leaves a document with an outbox entry to push: pending, whatever its kind', () => {
+    expect(classify({ local: 'h2', central: 'h1', base: 'v1', queued: true })).toEqual({
+      kind: 'pending',
+      drift: 'changed',
+    });
+    expect(classify({ local: null, central: 'h1', base: 'v1', queued: true })).toEqual({
+      kind: 'pending',
+      drift: 'missing',
+    });
+    expect(classify({ local: 'h1', central: null, base: null, queued: true })).toEqual({
+      kind: 'pending',
+      drift: 'extra',
+    });
+  });
+
+  it('restores central’s version of a changed or missing document', () => {
+    expect(classify({ local: 'h2', central: 'h1', base: 'v1', queued: false })).toEqual({
+      kind: 'drift',
+      drift: 'changed',
+      action: 'restore-from-central',
+    });
+    expect(classify({ local: null, central: 'h1', base: null, queued: false })).toEqual({
+      kind: 'drift',
+      drift: 'missing',
+      action: 'restore-from-central',
+    });
+  });
+
+  it('deletes an extra document central once had, and pushes one it never had', () => {
+    expect(classify({ local: 'h1', central: null, base: 'v3', queued: false })).toEqual({
+      kind: 'drift',
+      drift: 'extra',
+      action: 'delete-local',
+    });
+    expect(classify({ local: 'h1', central: null, base: null, queued: false })).toEqual({
+      kind: 'drift',
+      drift: 'extra',
+      action: 'queue-push',
+    });
+  });
+});
