@@ -1,7 +1,7 @@
 import type { Document, Filter, MongoClient } from 'mongodb';
 import { HybridClock } from '../engine/hlc.js';
 import { TOMBSTONES } from '../engine/rules.js';
-import { insertOp, tombstoneOp } from '../push/central-ops.js';
+import { insertOp, stamped, tombstoneOp } from '../push/central-ops.js';
 
 /**
  * For applications that write central directly (head office: catalogue, prices). Writes stamped
@@ -27,10 +27,7 @@ export function createCentralWriter(
   wallClock: () => number = Date.now,
 ): CentralWriter {
   const clock = new HybridClock(origin, wallClock);
-  const stamp = (doc: Document, v: string) => [
-    { $replaceWith: { $literal: { ...doc, _sync: { v, o: origin } } } },
-    { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
-  ];
+  const stamp = (doc: Document, v: string) => stamped(doc, v, origin);
   return {
     async insert(db, coll, doc) {
       await central

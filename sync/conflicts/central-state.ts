@@ -2,7 +2,7 @@ import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { TOMBSTONES } from '../engine/rules.js';
-import { insertOp, tombstoneOp } from '../push/central-ops.js';
+import { insertOp, stamped, tombstoneOp } from '../push/central-ops.js';
 
 export interface CentralState {
   doc: Document | null;
@@ -75,9 +75,9 @@ export async function writeCentralVersion(
       .catch(() => undefined);
     return (result?.upsertedCount ?? 0) === 1;
   }
-  const result = await collection.updateOne(current, [
-    { $replaceWith: { $literal: { ...stripSync(doc), _id: id, _sync: { v, o: ctx.instanceId } } } },
-    { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
-  ]);
+  const result = await collection.updateOne(
+    current,
+    stamped({ ...stripSync(doc), _id: id }, v, ctx.instanceId),
+  );
   return result.matchedCount === 1;
 }

@@ -65,6 +65,7 @@ export async function applyResolvedLocally(
           ct: null,
           baseDoc: keepBase ? content : null,
           behind: null,
+          inflight: null,
         },
       },
       { upsert: true, session },

@@ -41,6 +41,7 @@ export async function resolvePushConflict(
   }
   const rule = ctx.rules.ruleFor(plan.db, plan.coll) ?? DEFAULT_RULE;
   const kind: ConflictKind = clash ? 'unique' : conflictKind(plan, central);
+  const base = mergeBase(plan, central);
   const conflict: NewConflict = {
     key: plan.entry._id,
     kind,
@@ -52,7 +53,7 @@ export async function resolvePushConflict(
       deleted: central.doc === null,
       origin: central.origin,
     },
-    base: { doc: plan.meta?.baseDoc ?? null, v: plan.meta?.base ?? null },
+    base: { doc: base, v: plan.meta?.base ?? null },
     ...(clash ? { unique: clash } : {}),
   };
   const decision = decide(rule, {
@@ -61,7 +62,7 @@ export async function resolvePushConflict(
     siteVersion: plan.v,
     central: central.doc,
     centralVersion: central.v,
-    base: plan.meta?.baseDoc ?? null,
+    base: base,
   });
   if (decision.outcome === 'manual') {
     if (clash) conflict.central = await clashingCentral(ctx, plan, clash);
@@ -86,6 +87,18 @@ export async function resolvePushConflict(
     seq: plan.entry.seq,
   });
   return decision.outcome !== 'central';
+}
+
+/**
+ * The last version both sides share. Normally the stored base; but if this site's previous push
+ * reached central and only its acknowledgement was lost (central's version history holds the
+ * version sent), the document sent is the base, or its counter deltas would count twice.
+ */
+function mergeBase(plan: PushPlan, central: CentralState): Document | null {
+  const inflight = plan.meta?.inflight;
+  const history = (central.doc?.['_sync'] as { h?: unknown } | undefined)?.h;
+  if (inflight && Array.isArray(history) && history.includes(inflight.v)) return inflight.doc;
+  return plan.meta?.baseDoc ?? null;
 }
 
 function conflictKind(plan: PushPlan, central: CentralState): ConflictKind {

@@ -45,7 +45,11 @@ export async function writeLocal(
     await collection.deleteOne({ _id: id as never }, { session });
     meta = { base: version.v, hash: null, ct: version.ct ?? null, deleted: true, baseDoc: null };
   }
-  await ctx.store.meta.updateOne({ _id: key }, { $set: { ...meta, behind: null } }, { upsert: true, session });
+  await ctx.store.meta.updateOne(
+    { _id: key },
+    { $set: { ...meta, behind: null } },
+    { upsert: true, session },
+  );
   ctx.clock.receive(version.v);
 }
 

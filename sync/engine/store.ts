@@ -27,6 +27,12 @@ export interface MetaDoc {
    * turns out to be no change at all (an echo), push fetches this version instead of dropping it.
    */
   behind?: string | null | undefined;
+  /**
+   * Written before each push of a collection that keeps a base (merge, counters): the version and
+   * document sent. If the acknowledgement is lost and central's version history (`_sync.h`) shows
+   * it arrived, that document is the base for the next merge, so no counter delta counts twice.
+   */
+  inflight?: { v: string; doc: Document | null } | null | undefined;
   /** The synced document itself, for collections that merge field by field. */
   baseDoc?: Document | null | undefined;
 }

@@ -89,7 +89,10 @@ export async function applyInbound(
             result.skippedUnsynced += 1;
             if (meta) {
               metaOps.push({
-                updateOne: { filter: { _id: meta._id }, update: { $set: { behind: item.v ?? 'unversioned' } } },
+                updateOne: {
+                  filter: { _id: meta._id },
+                  update: { $set: { behind: item.v ?? 'unversioned' } },
+                },
               });
             }
             continue;
@@ -121,7 +124,8 @@ export async function applyInbound(
                   ct: item.ct ?? null,
                   deleted: content === null,
                   behind: null,
-                baseDoc: keepBase ? content : null,
+                  inflight: null,
+                  baseDoc: keepBase ? content : null,
                 },
               },
               upsert: true,

@@ -6,12 +6,34 @@ import { stripSync } from '../engine/hash.js';
  * ($$CLUSTER_TIME), which the checkpoint scan of pull relies on. The document is wrapped in
  * $literal so that values starting with "$" are data, not expressions.
  */
-function stamped(doc: Document, v: string, origin: string): Document[] {
+export function stamped(doc: Document, v: string, origin: string): Document[] {
   return [
-    { $replaceWith: { $literal: { ...stripSync(doc), _sync: { v, o: origin } } } },
+    {
+      $replaceWith: {
+        $mergeObjects: [
+          { $literal: stripSync(doc) },
+          {
+            _sync: {
+              v: { $literal: v },
+              o: { $literal: origin },
+              // The last versions of this document: a site whose acknowledgement was lost can
+              // tell that its write is in there, and merges counters from the right base.
+              h: {
+                $slice: [
+                  { $concatArrays: [{ $ifNull: ['$_sync.h', []] }, [{ $literal: v }]] },
+                  -VERSION_HISTORY,
+                ],
+              },
+            },
+          },
+        ],
+      },
+    },
     { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
   ];
 }
+
+export const VERSION_HISTORY = 8;
 
 /**
  * Insert that fails with a duplicate key when central already has the _id: the filter can never

@@ -25,6 +25,7 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
             ct: null,
             baseDoc: p.doc && keepBase(p) ? p.doc : null,
             behind: null,
+            inflight: null,
           },
         },
         upsert: true,

@@ -108,7 +108,8 @@ export class Push {
           : (this.ctx.clock.receive(base), this.ctx.clock.now());
       const plan = { entry, db, coll, id: entry._id.id, doc, hash, meta, v };
       if (doc) {
-        if (meta && !meta.deleted && meta.hash === hash) return { ...plan, kind: meta.behind ? 'refresh' : 'echo' };
+        if (meta && !meta.deleted && meta.hash === hash)
+          return { ...plan, kind: meta.behind ? 'refresh' : 'echo' };
         return { ...plan, kind: meta && !meta.deleted && meta.base ? 'update' : 'insert' };
       }
       if (!meta || meta.deleted || !meta.base) return { ...plan, kind: 'drop' };
@@ -121,7 +122,9 @@ export class Push {
     const plans = await this.plan(entries);
     // Nothing to push, but central has a newer version pull had to skip: fetch it now.
     await this.refresh(plans.filter((p) => p.kind === 'refresh'));
-    const done: PushPlan[] = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop' || p.kind === 'refresh');
+    const done: PushPlan[] = plans.filter(
+      (p) => p.kind === 'echo' || p.kind === 'drop' || p.kind === 'refresh',
+    );
     round.echoes += done.length;
     ctx.metrics.echoesDropped += done.length;
     const writes = plans.filter(
@@ -152,6 +155,7 @@ export class Push {
       if (p.kind === 'update') return updateOp(p.id, p.meta!.base!, p.doc!, p.v, ctx.instanceId);
       return deleteOp(p.id, p.meta!.base!);
     });
+    await this.recordInflight(plans);
     await ctx.faults?.hit('push:before-central-write');
     const errors = new Map<
       number,
@@ -251,6 +255,22 @@ export class Push {
   private scopeValue(plan: PushPlan): unknown {
     const field = this.ctx.rules.ruleFor(plan.db, plan.coll)?.scope?.field;
     return field ? (plan.meta?.baseDoc?.[field] ?? this.ctx.rules.input.siteId) : undefined;
+  }
+
+  /** Write-ahead of what is sent, for collections whose merges need the right base (see MetaDoc). */
+  private async recordInflight(plans: PushPlan[]): Promise<void> {
+    const { db, coll } = plans[0]!;
+    const rule = this.ctx.rules.ruleFor(db, coll);
+    if (rule?.strategy !== 'merge' && (rule?.counters.length ?? 0) === 0) return;
+    const writes = plans
+      .filter((p) => p.meta)
+      .map((p) => ({
+        updateOne: {
+          filter: { _id: p.entry._id },
+          update: { $set: { inflight: { v: p.v, doc: p.doc } } },
+        },
+      }));
+    if (writes.length > 0) await this.ctx.store.meta.bulkWrite(writes, { ordered: false });
   }
 
   private async refresh(plans: PushPlan[]): Promise<void> {
