@@ -1,18 +1,20 @@
-// `npm start`: the desktop app. Builds nothing; checks what it needs and says plainly what is
-// missing. The Electron runtime is a separate download (from GitHub) that the development machines
-// cannot make (see ENVIRONMENT.md), and the desktop shell (electron/main.ts) is a later issue, so
-// today this ends with an explanation and exit code 1.
+// `npm start`: the desktop app. When the Electron runtime is installed, builds the main process
+// (`npm run build:main`: tsc and the preload bundle) and the UI (`npm run build:ui`: vite), then
+// runs Electron on dist/electron/main.js (package.json "main"). The runtime is a separate download
+// (from GitHub) that the development machines cannot make (see ENVIRONMENT.md); there this says so
+// plainly and exits 1.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { run } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 const HEADLESS =
-  'Without it, run the same engine headless: `npx outpost serve` (the HTTP API and the CLI; the ' +
-  'browser UI it will serve is planned).';
+  'Without it, run the same engine headless: `npx outpost serve` (the HTTP API, the CLI and the ' +
+  'same UI in a browser).';
 
 const binary = electronBinary();
 if (!binary.ok) {
@@ -27,27 +29,37 @@ if (!binary.ok) {
   process.exit(1);
 }
 
-// package.json "main": the compiled shell. Nothing compiles electron/main.ts yet.
-const shell = path.join(ROOT, 'electron', 'main.ts');
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+for (const script of ['build:main', 'build:ui']) {
+  console.error(`[start] npm run ${script}`);
+  const code = await run(npm, ['run', '--silent', script], {
+    cwd: ROOT,
+    shell: process.platform === 'win32',
+    detached: false,
+  });
+  if (code !== 0) {
+    console.error(`[start] npm run ${script} failed (exit ${code}); not starting Electron.`);
+    process.exit(code || 1);
+  }
+}
+
 const main = path.join(ROOT, 'dist', 'electron', 'main.js');
 if (!existsSync(main)) {
-  const why = existsSync(shell)
-    ? `${path.relative(ROOT, shell)} is not compiled to ${path.relative(ROOT, main)}`
-    : `${path.relative(ROOT, shell)} does not exist yet`;
-  console.error(
-    `[start] Electron is available (${binary.path}), but the desktop shell is not built: ${why} ` +
-      '(the desktop shell is a later issue).',
-  );
-  console.error(`[start] ${HEADLESS}`);
+  console.error(`[start] The build did not produce ${path.relative(ROOT, main)}.`);
   process.exit(1);
 }
 
-const child = spawn(binary.path, [ROOT], { stdio: 'inherit' });
+// Electron loads package.json "main" (dist/electron/main.js). Outpost needs a mongod: from a
+// checkout, local.mongodPath / OUTPOST_MONGOD_PATH or a mongod on PATH (sync/mongod/binary.ts).
+console.error(`[start] ${binary.path} ${path.relative(ROOT, main)}`);
+const child = spawn(binary.path, [ROOT, ...process.argv.slice(2)], { stdio: 'inherit' });
 child.on('error', (error) => {
   console.error(`[start] could not start Electron (${binary.path}): ${error.message}`);
   process.exit(1);
 });
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// Ctrl-C reaches Electron too (same process group); it quits cleanly (electron/main.ts).
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 
 /** The Electron executable the `electron` package points at, if it is really there. */
 function electronBinary() {
