@@ -11,22 +11,10 @@ import { LOOP_RESTART_HISTORY } from '../status/engine-state.js';
  * because the loader prints them as "found X; expected <message>".
  */
 
-export const SyncDirection = {
-  Both: 'both',
-  Push: 'push',
-  Pull: 'pull',
-  LocalOnly: 'local-only',
-} as const;
-export type SyncDirection = (typeof SyncDirection)[keyof typeof SyncDirection];
+// One definition of the names: the engine's (config validates what the engine understands).
+import { Direction as SyncDirection, Strategy as ConflictStrategy } from '../engine/rules.js';
 
-export const ConflictStrategy = {
-  Lww: 'lww',
-  CentralWins: 'central-wins',
-  SiteWins: 'site-wins',
-  Merge: 'merge',
-  Manual: 'manual',
-} as const;
-export type ConflictStrategy = (typeof ConflictStrategy)[keyof typeof ConflictStrategy];
+export { SyncDirection, ConflictStrategy };
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error'] as const;
 
