@@ -41,13 +41,15 @@ await step('type-check', 'npm', ['run', '--silent', 'typecheck']);
 await step('lint', 'node_modules/.bin/eslint', ['.', '--max-warnings=0']);
 await step('format', 'node_modules/.bin/prettier', ['--check', '.', '--log-level=warn']);
 
-rmSync('test-results/vitest.json', { force: true });
+// Not under test-results/: Playwright empties that folder when it starts.
+rmSync('.cache/reports/vitest.json', { force: true });
+mkdirSync('.cache/reports', { recursive: true });
 mkdirSync('test-results', { recursive: true });
 await step('unit and integration tests', 'node_modules/.bin/vitest', [
   'run',
   '--reporter=default',
   '--reporter=json',
-  '--outputFile.json=test-results/vitest.json',
+  '--outputFile.json=.cache/reports/vitest.json',
 ]);
 await cleanup();
 
@@ -65,7 +67,7 @@ function addVitest(file) {
   counts.failed += report.numFailedTests ?? 0;
   counts.skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
-addVitest('test-results/vitest.json');
+addVitest('.cache/reports/vitest.json');
 if (existsSync('test-results/e2e.json')) {
   const stats = JSON.parse(readFileSync('test-results/e2e.json', 'utf8')).stats ?? {};
   counts.passed += stats.expected ?? 0;
