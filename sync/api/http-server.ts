@@ -106,6 +106,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const streams = new Set<() => void>();
   const loginCodes = new LoginCodes();
   let allowed = new Set<string>();
+  let url = '';
 
   const server = createServer((req, res) => {
     const started = performance.now();
@@ -170,6 +171,10 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
       return sendJson(res, 200, await options.handlers.invoke(decodeURIComponent(call[1]!), args));
     }
     switch (pathname) {
+      case '/api/session/link':
+        // `outpost open`: whoever holds the token may hand out a one-time link to the UI.
+        requireMethod(method, 'POST');
+        return sendJson(res, 200, { url: `${url}/#token=${loginCodes.issue()}` });
       case '/api/health': {
         requireMethod(method, 'GET');
         const report = (await options.handlers.invoke('sync:get-health', undefined)) as {
@@ -210,8 +215,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
         code: ErrorCode.ApiUnauthorized,
         message:
           'This sign-in link has already been used or has expired (each link opens once, within ' +
-          '10 minutes). Restart "outpost serve" for a new link, or send the token in ' +
-          `${options.tokenFile} as "Authorization: Bearer <token>".`,
+          '10 minutes). Run "outpost open" on this computer for a new link.',
       });
     }
     logger.info({ event: 'api.login-code-used', remote: req.socket.remoteAddress });
@@ -247,7 +251,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
   const port = (server.address() as AddressInfo).port;
   allowed = allowedHosts(address, port);
-  const url = `http://${hostPort(address, port)}`;
+  url = `http://${hostPort(address, port)}`;
   logger.info({ event: 'api.listening', url });
 
   return {

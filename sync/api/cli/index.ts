@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, verify, config) and doctor, registered together: `registerAll(program, context)`.
+ * auto-resolve, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config-command.js';
@@ -8,6 +8,7 @@ import { registerConflicts } from './conflicts-commands.js';
 import type { CliContext } from './context.js';
 import { registerControls } from './control-commands.js';
 import { registerDoctor } from './doctor-command.js';
+import { registerOpen } from './open-command.js';
 import { registerStatus } from './status-command.js';
 import { registerVerify } from './verify-command.js';
 
@@ -20,4 +21,5 @@ export function registerAll(program: Command, context: CliContext): void {
   registerVerify(program, context);
   registerConfig(program, context);
   registerDoctor(program, context);
+  registerOpen(program, context);
 }

@@ -81,6 +81,21 @@ describe('POST /api/session', () => {
     expect(((await again.json()) as { message: string }).message).toContain('already been used');
   });
 
+  it('hands a fresh link to whoever holds the token (outpost open)', async () => {
+    const s = await start();
+    const link = (auth?: string) =>
+      fetch(`${s.url}/api/session/link`, {
+        method: 'POST',
+        headers: auth ? { Authorization: `Bearer ${auth}` } : {},
+      });
+    expect((await link()).status).toBe(401);
+    const reply = await link(s.token);
+    expect(reply.status).toBe(200);
+    const { url } = (await reply.json()) as { url: string };
+    const code = new URL(url).hash.slice('#token='.length);
+    expect((await post(s, { code })).status).toBe(200);
+  });
+
   it('keeps the Origin check and answers only POST', async () => {
     const s = await start();
     const code = new URL(s.loginUrl()).hash.slice('#token='.length);

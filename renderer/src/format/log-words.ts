@@ -1,0 +1,37 @@
+import type { LogEntryView } from '../../../sync/api/contract.js';
+import { showValue } from './compare.js';
+import { duration } from './time.js';
+
+const EVENTS: Record<string, string> = {
+  'conflict.opened': 'A record needs your decision',
+  'conflict.resolved': 'Conflict settled automatically',
+  'conflict.resolved-by-operator': 'Conflict resolved',
+  'operator.paused': 'Sync paused',
+  'operator.resumed': 'Sync resumed',
+  'operator.sync-requested': 'Sync requested',
+  'operator.config-updated': 'Settings saved',
+  'operator.conflict-resolved': 'Decision sent',
+  'operator.conflicts-auto-resolved': 'Conflicts settled in bulk',
+  'operator.verify-started': 'Check of the data started',
+  'push.quarantined': 'A change could not be sent and was set aside',
+  'pull.caught-up': 'Caught up with central after a gap',
+  'bootstrap.resumed': 'Resumed copying from central',
+  'sync.went-offline': 'Central became unreachable',
+  'sync.back-online': 'Connected to central again',
+  'sync.failed': 'Sync stopped with an error',
+};
+
+/** A log entry as a sentence: what happened and to which record. */
+export function logWords(entry: LogEntryView): { title: string; detail: string } {
+  const a = entry.attributes;
+  const key = a['key'] as { db?: string; coll?: string; id?: unknown } | undefined;
+  const record = key?.coll ? `${key.coll} ${showValue(key.id)}` : '';
+  const parts: string[] = [];
+  if (record) parts.push(record);
+  if (typeof a['outcome'] === 'string') parts.push(`outcome: ${a['outcome']}`);
+  if (typeof a['reason'] === 'string') parts.push(a['reason']);
+  if (typeof a['durationMs'] === 'number') parts.push(`after ${duration(a['durationMs'])}`);
+  if (typeof a['scanned'] === 'number') parts.push(`${a['scanned']} records checked`);
+  if (typeof a['message'] === 'string') parts.push(a['message']);
+  return { title: EVENTS[entry.event] ?? entry.event, detail: parts.join(' · ') };
+}

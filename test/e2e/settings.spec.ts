@@ -1,0 +1,79 @@
+import { expect, test } from './support/fixtures.js';
+import { expectInSync, openSection, statePill } from './support/ui.js';
+
+test('settings test a connection string and explain what is wrong; sync can be paused', async ({
+  cluster,
+  shoot,
+}) => {
+  const site = await cluster.startSite('a', { collections: { orders: { strategy: 'manual' } } });
+  const { page } = site;
+  await expectInSync(page);
+  await openSection(page, 'Settings');
+
+  const field = page.getByRole('textbox', { name: 'Central connection string' });
+  const testButton = page.getByRole('button', { name: 'Test connection' });
+  const result = page.getByTestId('connection-result');
+  const save = page.getByRole('button', { name: 'Save', exact: true });
+
+  await field.fill('mongo://central.example.com/shop');
+  await testButton.click();
+  await expect(result).toHaveText(
+    'Cannot use this connection. This is not a MongoDB connection string: it must start with ' +
+      'mongodb:// or mongodb+srv://, not mongo://. Copy it again from your database provider ' +
+      '(Atlas: Connect > Drivers).',
+  );
+  await expect(field).toHaveAttribute('aria-invalid', 'true');
+  await expect(save).toBeDisabled();
+
+  await field.fill('mongodb://manager:pa:ss@central.example.com');
+  await field.press('Enter');
+  await expect(result).toContainText(
+    'This is not a valid connection string: Password contains unescaped characters.',
+  );
+  await expect(result).not.toContainText('pa:ss');
+  await shoot(page, 'settings');
+
+  // A working one (this site's own central, through its proxy) can be saved.
+  const central = site.proxy.port;
+  await field.fill(`mongodb://127.0.0.1:${central}/?directConnection=true`);
+  await testButton.click();
+  await expect(result).toContainText('Connection works. Connected to replica set "central"');
+  await save.click();
+  await expect(page.getByText(/^Saved to .*outpost\.json\. Restart Outpost/)).toBeVisible();
+
+  // The rules, in words.
+  await expect(
+    page
+      .getByTestId('rules-table')
+      .getByRole('row', { name: /^orders/ })
+      .getByRole('cell'),
+  ).toHaveText(['Both ways', 'Ask me']);
+
+  // The POS connection string, copied.
+  const local = page.getByRole('textbox', { name: 'Local connection string' });
+  await expect(local).toHaveValue(site.localUri);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await expect(page.getByText(/^(Copied|Selected)/)).toBeVisible();
+  if (site.instance)
+    expect(
+      await page.evaluate(() =>
+        (
+          globalThis as unknown as { navigator: { clipboard: { readText(): Promise<string> } } }
+        ).navigator.clipboard.readText(),
+      ),
+    ).toBe(site.localUri);
+
+  // Pause and resume.
+  await page.getByRole('button', { name: 'Pause sync' }).click();
+  await expect(statePill(page)).toHaveText('Paused');
+  await site.db.collection('sales').insertOne({ _id: 'while-paused' as never, total: 1 });
+  await page.getByRole('button', { name: 'Resume sync' }).click();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await openSection(page, 'Status');
+  await expectInSync(page);
+  await expect
+    .poll(() =>
+      cluster.central.collection('sales').countDocuments({ _id: 'while-paused' as never }),
+    )
+    .toBe(1);
+});

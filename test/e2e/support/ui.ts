@@ -1,0 +1,28 @@
+/** Locators and waits the specs share: by role and label first, test ids for numbers. */
+import { expect, type Page } from '@playwright/test';
+
+export const TRAY = { width: 360, height: 520 };
+
+export function section(page: Page, name: 'Status' | 'Conflicts' | 'Settings' | 'Activity') {
+  return page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name });
+}
+
+export async function openSection(page: Page, name: Parameters<typeof section>[1]) {
+  await section(page, name).click();
+  await expect(page.getByRole('heading', { level: 2, name })).toBeFocused();
+}
+
+export function statePill(page: Page) {
+  return page.getByTestId('state-pill');
+}
+
+export async function expectInSync(page: Page, timeout = 60_000) {
+  await expect(statePill(page)).toHaveText('In sync', { timeout });
+  await expect(page.getByTestId('pending-count')).toHaveText('0');
+}
+
+/** The number at the start of a text such as "12 changes". */
+export async function leadingNumber(page: Page, testId: string): Promise<number> {
+  const text = (await page.getByTestId(testId).textContent()) ?? '';
+  return Number(/^[\d,]+/.exec(text.trim())?.[0].replace(/,/g, '') ?? Number.NaN);
+}
