@@ -4,6 +4,7 @@ import { inLocalTransaction } from '../engine/apply.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { syncKey } from '../engine/store.js';
 import { mergeDocuments } from './merge.js';
+import { keepNewer } from '../push/finish.js';
 
 /**
  * Makes the site hold a resolved version that is now at central (version `v`). `pushed` is the
@@ -57,17 +58,19 @@ export async function applyResolvedLocally(
     }
     await ctx.store.meta.updateOne(
       { _id: syncKey(key.db, key.coll, key.id) },
-      {
-        $set: {
-          base: v,
-          hash: content ? contentHash(content) : null,
-          deleted: content === null,
-          ct: null,
-          baseDoc: keepBase ? content : null,
-          behind: null,
-          inflight: null,
+      [
+        {
+          $set: {
+            base: { $literal: v },
+            hash: { $literal: content ? contentHash(content) : null },
+            deleted: { $literal: content === null },
+            ct: null,
+            baseDoc: { $literal: keepBase ? content : null },
+            behind: keepNewer(v),
+            inflight: null,
+          },
         },
-      },
+      ],
       { upsert: true, session },
     );
     if (entry && !changedSince)

@@ -54,6 +54,7 @@ export async function applyInbound(
     async (session) => {
       Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
       const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
+      const outboxBumps: MetaDoc['_id'][] = [];
       for (const [coll, group] of byColl) {
         const collection = ctx.apply.client.db(db).collection(coll);
         const ids = group.map((item) => item.id) as never[];
@@ -94,6 +95,9 @@ export async function applyInbound(
                   update: { $set: { behind: item.v ?? 'unversioned' } },
                 },
               });
+              // A push of this document may be in flight: change the entry's sequence so that
+              // finishing that push keeps the entry, and the next round fetches this version.
+              outboxBumps.push(meta._id);
             }
             continue;
           }
@@ -135,6 +139,13 @@ export async function applyInbound(
           result.applied += 1;
         }
         if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
+      }
+      for (const key of outboxBumps) {
+        await ctx.apply.store.outbox.updateOne(
+          { _id: key },
+          { $set: { seq: -Date.now() } },
+          { session },
+        );
       }
       if (metaOps.length > 0)
         await ctx.apply.store.meta.bulkWrite(metaOps, { session, ordered: true });

@@ -17,17 +17,21 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
     .map((p) => ({
       updateOne: {
         filter: { _id: p.entry._id },
-        update: {
-          $set: {
-            base: p.v,
-            hash: p.kind === 'delete' ? null : p.hash,
-            deleted: p.kind === 'delete',
-            ct: null,
-            baseDoc: p.doc && keepBase(p) ? p.doc : null,
-            behind: null,
-            inflight: null,
+        // A pipeline, so that `behind` (a newer central version pull had to skip while this
+        // push was in flight) survives: clearing it here lost that version for good.
+        update: [
+          {
+            $set: {
+              base: { $literal: p.v },
+              hash: { $literal: p.kind === 'delete' ? null : p.hash },
+              deleted: { $literal: p.kind === 'delete' },
+              ct: null,
+              baseDoc: { $literal: p.doc && keepBase(p) ? p.doc : null },
+              inflight: null,
+              behind: keepNewer(p.v),
+            },
           },
-        },
+        ],
         upsert: true,
       },
     }));
@@ -43,4 +47,11 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
     { upsert: true },
   );
   ctx.metrics.lastPushAt = new Date();
+}
+
+/** Pipeline expression: keep `behind` only if it is newer than the version now based on. */
+export function keepNewer(v: string | null) {
+  return {
+    $cond: [{ $gt: [{ $ifNull: ['$behind', ''] }, { $literal: v ?? '' }] }, '$behind', null],
+  };
 }
