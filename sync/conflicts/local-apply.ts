@@ -73,7 +73,8 @@ export async function applyResolvedLocally(
       ],
       { upsert: true, session },
     );
-    if (entry && !changedSince)
+    // An entry pull flagged meanwhile stays: the next round fetches the newer central version.
+    if (entry && !changedSince && !entry.refresh)
       await ctx.store.outbox.deleteOne({ _id: entry._id, seq: entry.seq }, { session });
     else if (entry)
       await ctx.store.outbox.updateOne(

@@ -50,6 +50,8 @@ export interface OutboxDoc {
   attempts: number;
   lastError?: string | undefined;
   parked?: boolean | undefined;
+  /** Set by pull when it skipped a newer central version: the entry must survive the push. */
+  refresh?: boolean | undefined;
 }
 
 export interface CheckpointDoc {

@@ -95,8 +95,9 @@ export async function applyInbound(
                   update: { $set: { behind: item.v ?? 'unversioned' } },
                 },
               });
-              // A push of this document may be in flight: change the entry's sequence so that
-              // finishing that push keeps the entry, and the next round fetches this version.
+              // A push of this document may be in flight: flag its entry so that finishing that
+              // push keeps it, and the next round fetches this version. Not the sequence: that
+              // would read as a new local change to conflict resolution.
               outboxBumps.push(meta._id);
             }
             continue;
@@ -143,7 +144,7 @@ export async function applyInbound(
       for (const key of outboxBumps) {
         await ctx.apply.store.outbox.updateOne(
           { _id: key },
-          { $set: { seq: -Date.now() } },
+          { $set: { refresh: true } },
           { session },
         );
       }

@@ -37,8 +37,17 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
     }));
   if (metaWrites.length > 0) await store.meta.bulkWrite(metaWrites, { ordered: false });
   await ctx.faults?.hit('push:after-meta');
+  // A write keeps an entry pull flagged meanwhile (a newer central version to fetch next round);
+  // an echo, a refresh or a drop settles it.
+  const wrote = (p: PushPlan) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete';
   await store.outbox.bulkWrite(
-    plans.map((p) => ({ deleteOne: { filter: { _id: p.entry._id, seq: p.entry.seq } } })),
+    plans.map((p) => ({
+      deleteOne: {
+        filter: wrote(p)
+          ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
+          : { _id: p.entry._id, seq: p.entry.seq },
+      },
+    })),
     { ordered: false },
   );
   await store.checkpoints.updateOne(
