@@ -116,11 +116,13 @@ export class SiteTraffic {
       at: new Date(),
     };
     await db.collection('sales').insertOne(sale);
-    await db
+    const decremented = await db
       .collection<{ _id: string; qty: number }>('stock')
       .updateOne({ _id: product._id }, { $inc: { qty: -qty } });
     this.sales++;
-    this.units += qty;
+    // Only decrements that found the stock document count: in the first seconds a site may sell
+    // before head office's stock levels have reached it, and the POS's $inc then matches nothing.
+    if (decremented.matchedCount === 1) this.units += qty;
   }
 }
 
