@@ -5,6 +5,7 @@ import { contentHash, stripSync } from '../engine/hash.js';
 import { syncKey } from '../engine/store.js';
 import { mergeDocuments } from './merge.js';
 import { keepNewer } from '../push/finish.js';
+import { compareVersions } from '../engine/hlc.js';
 
 /**
  * Makes the site hold a resolved version that is now at central (version `v`). `pushed` is the
@@ -30,6 +31,21 @@ export async function applyResolvedLocally(
       { session },
     );
     const local = await collection.findOne(id, { session });
+    const meta = await ctx.store.meta.findOne(
+      { _id: syncKey(key.db, key.coll, key.id) },
+      { session },
+    );
+    if (compareVersions(meta?.base, v) > 0) {
+      // Pull already applied a newer central version, which descends from this one: the site
+      // holds that (plus any change of its own, still queued). Going back would lose it.
+      if (entry)
+        await ctx.store.outbox.updateOne(
+          { _id: entry._id },
+          { $set: { parked: false, nextAt: new Date(0) } },
+          { session },
+        );
+      return;
+    }
     // Changed since push read it: a newer capture, or a write capture has not seen yet (compare
     // content, never the sequence alone, or that sale would be overwritten).
     const changedSince =

@@ -4,6 +4,7 @@ import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { DEFAULT_RULE } from '../engine/rules.js';
 import type { PushPlan } from '../push/push.js';
+import { versionsOf } from '../push/central-ops.js';
 import { finishPushed } from '../push/finish.js';
 import {
   readCentral,
@@ -13,7 +14,9 @@ import {
 } from './central-state.js';
 import { decide, type ConflictKind } from './decide.js';
 import { applyResolvedLocally } from './local-apply.js';
+import { mergeDocuments } from './merge.js';
 import { recordOpen, recordResolved, type NewConflict } from './record.js';
+import { syncKey } from '../engine/store.js';
 
 /** A unique index other than _id refused the site's document. */
 export interface UniqueClash {
@@ -75,6 +78,7 @@ export async function resolvePushConflict(
     central,
     decision.doc,
     decision.outcome === 'site' ? plan.v : undefined,
+    plan.doc,
   );
   if (v === undefined) return false; // central moved again: the entry stays and is retried
   await recordResolved(
@@ -90,14 +94,16 @@ export async function resolvePushConflict(
 }
 
 /**
- * The last version both sides share. Normally the stored base; but if this site's previous push
+ * The last version both sides share. Normally the stored base; but if a push of this document
  * reached central and only its acknowledgement was lost (central's version history holds the
- * version sent), the document sent is the base, or its counter deltas would count twice.
+ * version sent: this round's, or an earlier one recorded in flight before a crash), the document
+ * sent is the base, or its counter deltas would count twice.
  */
 function mergeBase(plan: PushPlan, central: CentralState): Document | null {
-  const inflight = plan.meta?.inflight;
-  const history = (central.doc?.['_sync'] as { h?: unknown } | undefined)?.h;
-  if (inflight && Array.isArray(history) && history.includes(inflight.v)) return inflight.doc;
+  const history = central.doc ? versionsOf(central.doc) : [];
+  for (const sent of [{ v: plan.v, doc: plan.doc }, plan.meta?.inflight]) {
+    if (sent && history.includes(sent.v)) return sent.doc;
+  }
   return plan.meta?.baseDoc ?? null;
 }
 
@@ -109,7 +115,10 @@ function conflictKind(plan: PushPlan, central: CentralState): ConflictKind {
 
 /**
  * Puts `doc` at central over `central` unless it already is what central holds. Returns the
- * version central now has, or undefined when central moved again meanwhile.
+ * version central now has, or undefined when central moved again meanwhile. `siteDoc`, the local
+ * document merged in, is recorded in flight first (for counter and merge collections): if the
+ * site stops before applying the resolution, its next push finds that version at central and
+ * merges its later changes from that document, not from the older base.
  */
 export async function writeResolution(
   ctx: EngineContext,
@@ -117,6 +126,7 @@ export async function writeResolution(
   central: CentralState,
   doc: Document | null,
   preferredVersion?: string,
+  siteDoc?: Document | null,
 ): Promise<string | null | undefined> {
   if (sameContent(doc, central.doc)) return central.v;
   ctx.clock.receive(central.v);
@@ -124,14 +134,26 @@ export async function writeResolution(
     preferredVersion && compareVersions(preferredVersion, central.v) > 0
       ? preferredVersion
       : ctx.clock.now();
+  if (siteDoc !== undefined && keepsBase(ctx, key))
+    await ctx.store.meta.updateOne(
+      { _id: syncKey(key.db, key.coll, key.id), base: { $exists: true } },
+      { $set: { inflight: { v, doc: siteDoc } } },
+    );
   const written = await writeCentralVersion(ctx, key.db, key.coll, key.id, central, doc, v);
   return written ? v : undefined;
+}
+
+function keepsBase(ctx: EngineContext, key: { db: string; coll: string }): boolean {
+  const rule = ctx.rules.ruleFor(key.db, key.coll);
+  return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
 }
 
 /**
  * Central holds this site's own earlier write (its bookkeeping was cut short by a crash): the
  * local state descends from it, so this is no conflict. Same content: done. Otherwise the newer
- * local state goes over it, with compare-and-swap on that version.
+ * local state goes over it, with compare-and-swap on that version. For counter and merge
+ * collections the local changes since the document that write was made from are merged onto it
+ * instead: that write may have been a resolution that also carries another site's changes.
  */
 async function rebaseOnOwnWrite(
   ctx: EngineContext,
@@ -145,8 +167,24 @@ async function rebaseOnOwnWrite(
     await finishPushed(ctx, [{ ...plan, v: central.v! }]);
     return true;
   }
-  const v = await writeResolution(ctx, plan, central, plan.doc, plan.v);
+  let doc = plan.doc;
+  if (doc && central.doc && keepsBase(ctx, plan)) {
+    const rule = ctx.rules.ruleFor(plan.db, plan.coll);
+    const base = mergeBase(plan, central);
+    doc = mergeDocuments({
+      base,
+      site: doc,
+      central: stripSync(central.doc),
+      counters: rule?.counters ?? [],
+      newer: 'site',
+    }).merged;
+  }
+  const v = await writeResolution(ctx, plan, central, doc, plan.v, plan.doc);
   if (v === undefined) return false;
+  if (doc !== plan.doc) {
+    await applyResolvedLocally(ctx, plan, doc, v, { doc: plan.doc, seq: plan.entry.seq });
+    return true;
+  }
   await finishPushed(ctx, [{ ...plan, v: v! }]);
   return true;
 }

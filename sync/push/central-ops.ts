@@ -35,6 +35,13 @@ export function stamped(doc: Document, v: string, origin: string): Document[] {
 
 export const VERSION_HISTORY = 8;
 
+/** The versions a central document records: its own and the last ones before it. */
+export function versionsOf(doc: Document): string[] {
+  const sync = doc['_sync'] as { v?: unknown; h?: unknown } | undefined;
+  const history = Array.isArray(sync?.h) ? sync.h.filter((v) => typeof v === 'string') : [];
+  return typeof sync?.v === 'string' ? [...history, sync.v] : history;
+}
+
 /**
  * Insert that fails with a duplicate key when central already has the _id: the filter can never
  * match (the field does not exist), so the upsert always inserts; unlike insertOne it can stamp

@@ -19,19 +19,15 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
         filter: { _id: p.entry._id },
         // A pipeline, so that `behind` (a newer central version pull had to skip while this
         // push was in flight) survives: clearing it here lost that version for good.
-        update: [
-          {
-            $set: {
-              base: { $literal: p.v },
-              hash: { $literal: p.kind === 'delete' ? null : p.hash },
-              deleted: { $literal: p.kind === 'delete' },
-              ct: null,
-              baseDoc: { $literal: p.doc && keepBase(p) ? p.doc : null },
-              inflight: null,
-              behind: keepNewer(p.v),
-            },
-          },
-        ],
+        update: unlessNewer(p.v, {
+          base: { $literal: p.v },
+          hash: { $literal: p.kind === 'delete' ? null : p.hash },
+          deleted: { $literal: p.kind === 'delete' },
+          ct: null,
+          baseDoc: { $literal: p.doc && keepBase(p) ? p.doc : null },
+          inflight: null,
+          behind: keepNewer(p.v),
+        }),
         upsert: true,
       },
     }));
@@ -56,6 +52,26 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
     { upsert: true },
   );
   ctx.metrics.lastPushAt = new Date();
+}
+
+/**
+ * Pipeline update that sets `fields` on a meta document unless it is already based on a version
+ * newer than `v`: pull may apply the version after this one (another site's write on top of it)
+ * before this bookkeeping runs, and going back to `v` would pair the newer local document with
+ * an older base, so the next counter merge would count the other site's delta twice.
+ */
+export function unlessNewer(v: string | null, fields: Record<string, unknown>) {
+  return [
+    {
+      $replaceWith: {
+        $cond: [
+          { $gt: [{ $ifNull: ['$base', ''] }, { $literal: v ?? '' }] },
+          '$$ROOT',
+          { $mergeObjects: ['$$ROOT', fields] },
+        ],
+      },
+    },
+  ];
 }
 
 /** Pipeline expression: keep `behind` only if it is newer than the version now based on. */

@@ -14,7 +14,7 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { MetaDoc, OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
-import { deleteOp, insertOp, tombstoneOp, updateOp } from './central-ops.js';
+import { deleteOp, insertOp, tombstoneOp, updateOp, versionsOf } from './central-ops.js';
 import { finishPushed } from './finish.js';
 import { readCentral } from '../conflicts/central-state.js';
 import { applyInbound, type Inbound } from '../pull/apply-inbound.js';
@@ -86,14 +86,25 @@ export class Push {
   private async plan(entries: OutboxDoc[]): Promise<PushPlan[]> {
     const { db, coll } = entries[0]!._id;
     const ids = entries.map((entry) => entry._id.id);
-    const [docs, metas] = await Promise.all([
-      this.ctx.local
+    // Documents and their meta from one snapshot. Read apart, a pull applied in between pairs a
+    // document with another version's base: pushing the old document over the pulled version
+    // loses that version's counter deltas, and merging the pulled document against the old base
+    // counts them twice.
+    const session = this.ctx.local.startSession({ snapshot: true });
+    let docs: Document[];
+    let metas: MetaDoc[];
+    try {
+      docs = await this.ctx.local
         .db(db)
         .collection(coll)
-        .find({ _id: { $in: ids as never[] } })
-        .toArray(),
-      this.ctx.store.meta.find({ _id: { $in: entries.map((entry) => entry._id) } }).toArray(),
-    ]);
+        .find({ _id: { $in: ids as never[] } }, { session })
+        .toArray();
+      metas = await this.ctx.store.meta
+        .find({ _id: { $in: entries.map((entry) => entry._id) } }, { session })
+        .toArray();
+    } finally {
+      await session.endSession();
+    }
     const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
     const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
     return entries.map((entry) => {
@@ -218,19 +229,20 @@ export class Push {
     ) {
       succeeded.push(...unsure);
     } else {
-      // The matched count fell short: one read of the batch's versions tells which ones.
+      // The matched count fell short: one read of the batch's versions tells which ones. A
+      // write that landed may already be overwritten by another site's write on top of it, so
+      // the version history decides, not the current version: taken for a conflict, its counter
+      // deltas would be merged in a second time.
       const found = await central
         .find(
           { _id: { $in: unsure.map((p) => p.id) as never[] } },
-          { projection: { '_sync.v': 1 } },
+          { projection: { '_sync.v': 1, '_sync.h': 1 } },
         )
         .toArray();
-      const versions = new Map(
-        found.map((doc) => [idKey(doc._id), (doc['_sync'] as { v?: string } | undefined)?.v]),
-      );
+      const landed = new Map(found.map((doc) => [idKey(doc._id), versionsOf(doc)]));
       for (const plan of unsure) {
-        const present = versions.has(idKey(plan.id));
-        const ok = plan.kind === 'delete' ? !present : versions.get(idKey(plan.id)) === plan.v;
+        const versions = landed.get(idKey(plan.id));
+        const ok = plan.kind === 'delete' ? !versions : (versions?.includes(plan.v) ?? false);
         if (ok) succeeded.push(plan);
         else conflicted.push({ plan });
       }
