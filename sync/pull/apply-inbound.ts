@@ -67,9 +67,9 @@ export async function applyInbound(
           .toArray();
         const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
         const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
-        const keepBase =
-          ctx.rules.ruleFor(db, coll)?.strategy === 'merge' ||
-          (ctx.rules.ruleFor(db, coll)?.counters.length ?? 0) > 0;
+        const rule = ctx.rules.ruleFor(db, coll);
+        const counters = (rule?.counters.length ?? 0) > 0;
+        const keepBase = rule?.strategy === 'merge' || counters;
         const appOps: AnyBulkWriteOperation[] = [];
         for (const item of group) {
           const local = docById.get(idKey(item.id));
@@ -86,7 +86,10 @@ export async function applyInbound(
               ? local === undefined
               : meta.hash === localHash
             : local === undefined;
-          if (!synced && localHash !== incomingHash) {
+          // Same content as the incoming version settles an unsynced change, except with
+          // counters: two sites that each sold 3 from 9982 both hold 9979, and taking one for
+          // the other would lose a sale. Push merges those.
+          if (!synced && (localHash !== incomingHash || counters)) {
             result.skippedUnsynced += 1;
             if (meta) {
               metaOps.push({
