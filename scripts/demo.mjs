@@ -6,9 +6,10 @@
 // Ctrl-C signals the whole foreground group, and the demo's mongods must not get it directly,
 // or they would shut down before the engines that use them (the demo stops engines first).
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ENV, WINE, ensureNodeModules, ensureSystemPackages, needsWine } from './lib.mjs';
+import { ENV, WINE, ensureNodeModules, ensureSystemPackages, needsWine, run } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(ROOT);
@@ -16,6 +17,27 @@ process.chdir(ROOT);
 if ((await ensureNodeModules()) !== 0) process.exit(1);
 if (needsWine() && !ensureSystemPackages(WINE, 'the Windows mongod the demo runs under Wine')) {
   process.exit(1);
+}
+
+// The dashboard each site serves is the built UI: build it when missing or older than its sources.
+if (uiOutdated()) {
+  console.log('Building the dashboard UI (vite)...');
+  if ((await run('npx', ['vite', 'build', '--logLevel', 'warn'])) !== 0) {
+    console.error('[demo] the UI build failed; run `npm run build:ui` to see why.');
+    process.exit(1);
+  }
+}
+
+function uiOutdated() {
+  const built = path.join(ROOT, 'dist-renderer', 'index.html');
+  if (!existsSync(built)) return true;
+  const builtAt = statSync(built).mtimeMs;
+  const newest = (dir) =>
+    readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
+      const full = path.join(dir, entry.name);
+      return Math.max(latest, entry.isDirectory() ? newest(full) : statSync(full).mtimeMs);
+    }, 0);
+  return newest(path.join(ROOT, 'renderer')) > builtAt;
 }
 
 const child = spawn(

@@ -220,8 +220,17 @@ function printWhereToWatch(c: Central, all: readonly Site[]): void {
       `  ${''.padEnd(14)} npx outpost status -d ${path.relative(process.cwd(), site.instance.layout.dataDir)}`,
     );
   }
-  // HOOK(dashboard): print each site's one-time dashboard URL once the browser UI is served.
-  say('  dashboard: not available yet (the browser UI is planned)');
+  say('Dashboard of each site (status, conflicts, activity; each link signs in once, for 10 min):');
+  for (const site of all) {
+    say(
+      site.instance.api.ui
+        ? `  ${site.name.padEnd(14)} ${site.instance.api.loginUrl()}`
+        : `  ${site.name.padEnd(14)} no UI build found: run \`npm run build:ui\`, then \`npx outpost open\``,
+    );
+  }
+  say(
+    `  ${''.padEnd(14)} a new link: npx outpost open -d ${path.relative(process.cwd(), all[0]!.instance.layout.dataDir)}`,
+  );
   say('');
 }
 

@@ -146,13 +146,15 @@ export async function summary(options: {
     `  stock: ${stock?.qty ?? 0} units at central; ${expected} expected from ${units} units sold` +
       (lost === 0
         ? ' (every decrement kept)'
-        : ` (${lost} units of decrements ${lost > 0 ? 'lost' : 'counted twice'}: \`qty\` is declared a counter, ` +
-          'so this is a known counter-merge defect under continuous traffic, not expected behaviour)'),
+        : ` (${Math.abs(lost)} units of decrements ${lost > 0 ? 'lost' : 'counted twice'}: \`qty\` is a ` +
+          'declared counter, so this is a defect; please report it with the logs under .cache/demo)'),
   );
   lines.push(
-    ok
+    ok && lost === 0
       ? "RESULT: converged: each site holds exactly central's documents in its scope, nothing pending, no sale lost."
-      : 'RESULT: NOT converged (see DIFFERENT / MISSING / outbox above).',
+      : ok
+        ? 'RESULT: converged, but the stock counts are wrong (see the stock line above).'
+        : 'RESULT: NOT converged (see DIFFERENT / MISSING / outbox above).',
   );
-  return { lines: lines.map((line) => line.trimEnd()), ok };
+  return { lines: lines.map((line) => line.trimEnd()), ok: ok && lost === 0 };
 }
