@@ -38,7 +38,9 @@ export interface ChaosReport {
 const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones'];
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
-  const log = options.log ?? (() => undefined);
+  const began = Date.now();
+  const write = options.log ?? (() => undefined);
+  const log = (line: string) => write(`${((Date.now() - began) / 1000).toFixed(1)}s ${line}`);
   const random = seededRandom(options.seed);
   const report: ChaosReport = {
     seed: options.seed,
@@ -66,6 +68,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const locals = siteMongods.map(
     (m) => new MongoClient(m.running.uri, { serverSelectionTimeoutMS: 30_000 }),
   );
+  // Every engine process started, so that none outlives a run that throws.
+  const children = new Set<ChildProcess>();
+  const startEngine = async (spec: EngineProcessSpec) => {
+    const child = await startEngineProcess(spec);
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
   try {
     for (let run = 0; run < options.runs; run++) {
       const dbName = `chaos_${options.seed}_${run}_${Date.now().toString(36)}`;
@@ -171,6 +181,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       })();
       await Promise.all([load, faults]);
+      log(`run ${run}: load and faults done, waiting for convergence`);
       await central
         .db('admin')
         .command({ configureFailPoint: 'failCommand', mode: 'off' })
@@ -214,6 +225,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
     }
   } finally {
+    for (const child of children) child.kill('SIGKILL');
     await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
     await Promise.allSettled(mongods.map((m) => stopTestMongod(m)));
   }
@@ -234,7 +246,8 @@ async function retry(write: () => Promise<unknown>, insert = false): Promise<voi
   }
 }
 
-async function startEngine(spec: EngineProcessSpec): Promise<ChildProcess> {
+/** Starts an engine process and waits for "ready"; a site mongod may be restarting, so it retries. */
+async function startEngineProcess(spec: EngineProcessSpec, attempt = 1): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/harness/engine-process.ts', JSON.stringify(spec)],
@@ -255,12 +268,14 @@ async function startEngine(spec: EngineProcessSpec): Promise<ChildProcess> {
       reject(new Error(`engine exited before ready (${code ?? signal})`));
     });
   }).catch(async (error: unknown) => {
+    child.kill('SIGKILL');
+    if (attempt >= 30 || !String(error).includes('before ready')) throw error;
     // A site mongod may be restarting: try again once it is back.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
-    if (String(error).includes('before ready')) return;
-    throw error;
   });
-  return child.exitCode === null ? child : startEngine(spec);
+  return child.exitCode === null && child.signalCode === null
+    ? child
+    : startEngineProcess(spec, attempt + 1);
 }
 
 async function waitConverged(
