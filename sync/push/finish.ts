@@ -12,30 +12,31 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
     const rule = ctx.rules.ruleFor(p.db, p.coll);
     return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
   };
-  const metaWrites = plans
-    .filter((p) => p.kind !== 'echo' && p.kind !== 'drop')
-    .map((p) => ({
-      updateOne: {
-        filter: { _id: p.entry._id },
-        // A pipeline, so that `behind` (a newer central version pull had to skip while this
-        // push was in flight) survives: clearing it here lost that version for good.
-        update: unlessNewer(p.v, {
-          base: { $literal: p.v },
-          hash: { $literal: p.kind === 'delete' ? null : p.hash },
-          deleted: { $literal: p.kind === 'delete' },
-          ct: null,
-          baseDoc: { $literal: p.doc && keepBase(p) ? p.doc : null },
-          inflight: null,
-          behind: keepNewer(p.v),
-        }),
-        upsert: true,
-      },
-    }));
+  // A write to central moves the base; an echo, a drop or a refresh wrote nothing there (a
+  // refresh has already recorded the version it fetched: recording the plan's version over it
+  // paired the fetched document with a base central never had, and the site stopped syncing it).
+  const wrote = (p: PushPlan) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete';
+  const metaWrites = plans.filter(wrote).map((p) => ({
+    updateOne: {
+      filter: { _id: p.entry._id },
+      // A pipeline, so that `behind` (a newer central version pull had to skip while this
+      // push was in flight) survives: clearing it here lost that version for good.
+      update: unlessNewer(p.v, {
+        base: { $literal: p.v },
+        hash: { $literal: p.kind === 'delete' ? null : p.hash },
+        deleted: { $literal: p.kind === 'delete' },
+        ct: null,
+        baseDoc: { $literal: p.doc && keepBase(p) ? p.doc : null },
+        inflight: null,
+        behind: keepNewer(p.v),
+      }),
+      upsert: true,
+    },
+  }));
   if (metaWrites.length > 0) await store.meta.bulkWrite(metaWrites, { ordered: false });
   await ctx.faults?.hit('push:after-meta');
   // A write keeps an entry pull flagged meanwhile (a newer central version to fetch next round);
   // an echo, a refresh or a drop settles it.
-  const wrote = (p: PushPlan) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete';
   await store.outbox.bulkWrite(
     plans.map((p) => ({
       deleteOne: {
