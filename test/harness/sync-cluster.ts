@@ -128,6 +128,12 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
     async stop() {
       await Promise.allSettled(sites.map((site) => site.engine.stop()));
       await Promise.allSettled(sites.map((site) => site.proxy.stop()));
+      // The mongods are shared by the whole run: each cluster's databases go with it, or their
+      // files pile up until a Windows mongod under Wine fails with "Too many open files".
+      if (!process.env['OUTPOST_KEEP_TEST_DATA']) {
+        for (const db of [central.db(dbName), ...sites.flatMap((s) => [s.db, s.metaDb])])
+          await db.dropDatabase().catch(() => undefined);
+      }
       await Promise.allSettled([
         ...sites.flatMap((site) => [site.local.close(), site.centralClient.close()]),
         central.close(),

@@ -10,7 +10,7 @@ import type { ChangeStream } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { converged, createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
 
-const RUNS = Number(process.env['OUTPOST_PROPERTY_RUNS'] ?? 3);
+const RUNS = Number(process.env['OUTPOST_PROPERTY_RUNS'] ?? 6);
 const SEED = Number(process.env['OUTPOST_SEED'] ?? 424242);
 const DOCS = ['shared-0', 'shared-1'];
 const START_QTY = 1_000;
