@@ -132,7 +132,18 @@ export async function scanSince(
     const cursor = ctx.central
       .db(db)
       .collection(coll)
-      .find({ ...ctx.rules.scopeFilter(db, coll), '_sync.ct': { $gte: from } })
+      .find({
+        $and: [
+          ctx.rules.scopeFilter(db, coll),
+          // Or inserted by a site that stopped before stamping the commit time (insertDocOp).
+          {
+            $or: [
+              { '_sync.ct': { $gte: from } },
+              { '_sync.ct': { $exists: false }, '_sync.v': { $exists: true } },
+            ],
+          },
+        ],
+      })
       .sort({ '_sync.ct': 1 })
       .batchSize(ctx.tunables.pullBatchSize);
     let batch: Inbound[] = [];

@@ -16,7 +16,38 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
   // refresh has already recorded the version it fetched: recording the plan's version over it
   // paired the fetched document with a base central never had, and the site stopped syncing it).
   const wrote = (p: PushPlan) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete';
-  const metaWrites = plans.filter(wrote).map((p) => ({
+  const written = plans.filter(wrote);
+  // A document seen for the first time has no meta yet: a plain insert records it, several times
+  // faster than the pipeline below. One that exists by now (pull created it meanwhile) fails
+  // with a duplicate key and goes through the pipeline like the others.
+  const fresh = written.filter((p) => p.kind === 'insert' && !p.meta);
+  const again = new Set<PushPlan>(written.filter((p) => !fresh.includes(p)));
+  if (fresh.length > 0) {
+    await store.meta
+      .insertMany(
+        fresh.map((p) => ({
+          _id: p.entry._id,
+          base: p.v,
+          hash: p.hash,
+          deleted: false,
+          ct: null,
+          baseDoc: p.doc && keepBase(p) ? p.doc : null,
+          inflight: null,
+          behind: null,
+        })),
+        { ordered: false },
+      )
+      .catch((error: unknown) => {
+        const reported = (error as { writeErrors?: unknown }).writeErrors;
+        const failed = (Array.isArray(reported) ? reported : reported ? [reported] : []) as {
+          index: number;
+          code: number;
+        }[];
+        if (failed.length === 0 || failed.some((e) => e.code !== 11000)) throw error;
+        for (const e of failed) again.add(fresh[e.index]!);
+      });
+  }
+  const metaWrites = [...again].map((p) => ({
     updateOne: {
       filter: { _id: p.entry._id },
       // A pipeline, so that `behind` (a newer central version pull had to skip while this
@@ -37,16 +68,14 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
   await ctx.faults?.hit('push:after-meta');
   // A write keeps an entry pull flagged meanwhile (a newer central version to fetch next round);
   // an echo, a refresh or a drop settles it.
-  await store.outbox.bulkWrite(
-    plans.map((p) => ({
-      deleteOne: {
-        filter: wrote(p)
-          ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
-          : { _id: p.entry._id, seq: p.entry.seq },
-      },
-    })),
-    { ordered: false },
-  );
+  // One deleteMany over the batch: about twice as fast as a deleteOne per entry.
+  await store.outbox.deleteMany({
+    $or: plans.map((p) =>
+      wrote(p)
+        ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
+        : { _id: p.entry._id, seq: p.entry.seq },
+    ),
+  });
   await store.checkpoints.updateOne(
     { _id: 'hlc' },
     { $max: { l: ctx.clock.state.l } },

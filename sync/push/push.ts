@@ -14,7 +14,14 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { MetaDoc, OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
-import { deleteOp, insertOp, tombstoneOp, updateOp, versionsOf } from './central-ops.js';
+import {
+  deleteOp,
+  insertDocOp,
+  stampCommitTime,
+  tombstoneOp,
+  updateOp,
+  versionsOf,
+} from './central-ops.js';
 import { finishPushed } from './finish.js';
 import { readCentral } from '../conflicts/central-state.js';
 import { applyInbound, type Inbound } from '../pull/apply-inbound.js';
@@ -162,7 +169,7 @@ export class Push {
     const { db, coll } = plans[0]!;
     const central = ctx.central.db(db).collection(coll);
     const ops: AnyBulkWriteOperation[] = plans.map((p) => {
-      if (p.kind === 'insert') return insertOp(p.id, p.doc!, p.v, ctx.instanceId);
+      if (p.kind === 'insert') return insertDocOp(p.id, p.doc!, p.v, ctx.instanceId);
       if (p.kind === 'update') return updateOp(p.id, p.meta!.base!, p.doc!, p.v, ctx.instanceId);
       return deleteOp(p.id, p.meta!.base!);
     });
@@ -206,12 +213,14 @@ export class Push {
     const conflicted: { plan: PushPlan; clash?: UniqueClash | undefined }[] = [];
     const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
     const unsure: PushPlan[] = [];
-    const upserted = new Set(Object.keys(result?.upsertedIds ?? {}).map(Number));
+    // Inserts are done when the server's count of them adds up; otherwise each is checked below.
+    const inserts = plans.filter((p) => p.kind === 'insert').length;
+    const insertErrors = [...errors.keys()].filter((i) => plans[i]!.kind === 'insert').length;
+    const insertsCounted = (result?.insertedCount ?? 0) === inserts - insertErrors;
     plans.forEach((plan, index) => {
       const error = errors.get(index);
-      // An insert is done only if the server reports its upsert; never by absence of an error.
       if (!error && plan.kind === 'insert')
-        return void (upserted.has(index) ? succeeded : unsure).push(plan);
+        return void (insertsCounted ? succeeded : unsure).push(plan);
       if (!error) return void unsure.push(plan);
       // A duplicate key is a conflict (same _id inserted elsewhere, or a unique-index clash);
       // a transient code is retried next round; anything else can never be written as it is.
@@ -221,9 +230,8 @@ export class Push {
     });
     const updates = unsure.filter((p) => p.kind === 'update').length;
     const deletes = unsure.filter((p) => p.kind === 'delete').length;
-    const inserts = unsure.length - updates - deletes;
     if (
-      inserts === 0 &&
+      unsure.length === updates + deletes &&
       (result?.matchedCount ?? 0) >= updates &&
       (result?.deletedCount ?? 0) >= deletes
     ) {
@@ -246,6 +254,11 @@ export class Push {
         if (ok) succeeded.push(plan);
         else conflicted.push({ plan });
       }
+    }
+    const inserted = succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
+    if (inserted.length > 0) {
+      const stamp = stampCommitTime(inserted);
+      await central.updateMany(stamp.filter, stamp.update);
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
     return { succeeded, conflicted, poisoned };
