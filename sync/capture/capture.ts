@@ -126,16 +126,19 @@ export class Capture {
           { $set: { token, seq: this.seq, updatedAt: now } },
           { upsert: true, session },
         );
-        await store.checkpoints.updateOne(
-          { _id: 'hlc' },
-          { $max: { l: clock.state.l } },
-          { upsert: true, session },
-        );
         await this.ctx.faults?.hit('capture:before-commit');
       });
     } finally {
       await session.endSession();
     }
+    // After the commit, not in the transaction: every push and pull updates this document, and
+    // each such write aborted the capture transaction (1,000 upserts redone, again and again,
+    // under load). A crash before it is covered by loadHlc, which also reads the outbox.
+    await store.checkpoints.updateOne(
+      { _id: 'hlc' },
+      { $max: { l: clock.state.l } },
+      { upsert: true },
+    );
     await this.ctx.faults?.hit('capture:after-commit');
     this.lastSavedToken = JSON.stringify(token);
     this.lastSaveAt = Date.now();

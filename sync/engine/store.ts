@@ -143,8 +143,15 @@ export function storeHandles(client: MongoClient, dbName: string): LocalStore {
     log: db.collection<LogDoc>('log'),
     async loadHlc() {
       const saved = await store.checkpoints.findOne({ _id: 'hlc' });
-      // Every version issued before a crash has l <= the persisted l, so l + 1 is safely after.
-      return { l: (saved?.l ?? 0) + 1, c: 0 };
+      // The persisted l is written after each batch commits, so a crash in between leaves the
+      // batch's versions in the outbox above it: the newest of those counts too.
+      const newest = await store.outbox
+        .find({}, { projection: { v: 1 } })
+        .sort({ v: -1 })
+        .limit(1)
+        .next();
+      const queued = Number(newest?.v?.split('-')[0] ?? 0) || 0;
+      return { l: Math.max(saved?.l ?? 0, queued) + 1, c: 0 };
     },
   };
   return store;

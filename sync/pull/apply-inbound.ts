@@ -158,13 +158,14 @@ export async function applyInbound(
         { $set: { ...checkpoint.set, updatedAt: new Date() } },
         { upsert: true, session },
       );
-      await ctx.apply.store.checkpoints.updateOne(
-        { _id: 'hlc' },
-        { $max: { l: ctx.clock.state.l } },
-        { upsert: true, session },
-      );
     },
     ctx.apply.sessions.get(db),
+  );
+  // Outside the transaction, as in capture: a shared document every loop writes.
+  await ctx.apply.store.checkpoints.updateOne(
+    { _id: 'hlc' },
+    { $max: { l: ctx.clock.state.l } },
+    { upsert: true },
   );
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;

@@ -23,6 +23,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     writes: { type: 'string', default: '2000' },
     only: { type: 'string' },
+    fleet: { type: 'string' },
+    'fleet-seconds': { type: 'string', default: '20' },
   },
 });
 const big = values.full ? 1_000_000 : 100_000;
@@ -51,6 +53,9 @@ try {
   await run('overhead', () => scenarios.localWriteOverhead(mongods, Number(values.writes)));
   await run('bootstrap', () => scenarios.bootstrap(mongods, size(values.bootstrap, big)));
   await run('backlog', () => scenarios.backlogDrain(mongods, size(values.backlog, big)));
+  await run('fleet', () =>
+    scenarios.fleet(mongods, size(values.fleet, 50), Number(values['fleet-seconds']), 2),
+  );
 } finally {
   await mongods.stop();
 }

@@ -1,4 +1,11 @@
-import type { AnyBulkWriteOperation, Db, Document } from 'mongodb';
+import {
+  MongoClient,
+  type AnyBulkWriteOperation,
+  type Db,
+  type DbOptions,
+  type Document,
+} from 'mongodb';
+import { createSyncEngine, type SyncEngine } from '../../sync/engine/create-engine.js';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import type { BenchMongods } from './harness.js';
 import { docs, percentile, startSite, until, withPeakMemory } from './harness.js';
@@ -324,4 +331,208 @@ export async function backlogDrain(m: BenchMongods, count: number): Promise<Scen
 
 function round(x: number): number {
   return Math.round(x * 100) / 100;
+}
+
+/**
+ * Central's client as one fleet site sees it: the site's local database (`local`) is central's
+ * `central` database. Only for the fleet benchmark, where many simulated sites share two site
+ * mongods and so need distinct local database names; the engine itself is unchanged.
+ */
+function mappedCentral(client: MongoClient, local: string, central: string): MongoClient {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'db')
+        return (name: string, options?: DbOptions) =>
+          target.db(name === local ? central : name, options);
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value;
+    },
+  });
+}
+
+/**
+ * A fleet of `count` sites (engines in this process, local databases spread over the two site
+ * mongods) against one central: each site rings up `ratePerSite` sales a second (scoped to the
+ * site) while head office changes a price every second. Reports site -> central latency of the
+ * sales, central -> every site latency of the price changes, central's operations per second and
+ * connections, and the peak memory of the process running all the engines.
+ */
+export async function fleet(
+  m: BenchMongods,
+  count: number,
+  seconds: number,
+  ratePerSite: number,
+): Promise<ScenarioResult> {
+  const db = dbName('fleet');
+  const central = new MongoClient(m.central.running.uri, { serverSelectionTimeoutMS: 10_000 });
+  const locals = m.sites.map((s) => new MongoClient(s.running.uri, { maxPoolSize: 200 }));
+  for (const coll of ['sales', 'products', 'outpost_sites', 'outpost_tombstones'])
+    await central.db(db).createCollection(coll);
+  const headOffice = createCentralWriter(central, 'head-office');
+  const PRODUCTS = 20;
+  for (let i = 0; i < PRODUCTS; i++)
+    await headOffice.insert(db, 'products', { _id: `p${i}`, price: 1, t0: 0 });
+  const sites = Array.from({ length: count }, (_, i) => ({
+    name: `s${i}`,
+    local: locals[i % locals.length]!,
+    localDb: `${db}_s${i}`,
+    uri: m.sites[i % m.sites.length]!.running.uri,
+  }));
+  for (const site of sites)
+    for (const coll of ['sales', 'products'])
+      await site.local.db(site.localDb).createCollection(coll);
+  const engines: SyncEngine[] = [];
+  const siteToCentral: number[] = [];
+  const centralToSites: number[] = [];
+  const measured = await withPeakMemory(async () => {
+    for (const site of sites) {
+      const engine = createSyncEngine({
+        instanceId: `fleet-${site.name}`,
+        local: site.local,
+        localUri: site.uri,
+        central: mappedCentral(central, site.localDb, db),
+        rules: {
+          databases: [
+            {
+              name: site.localDb,
+              collections: { sales: { scope: { field: 'siteId', includeGlobal: false } } },
+            },
+          ],
+          exclude: [],
+          siteId: site.name,
+        },
+        metaDatabase: `outpost_fleet_${site.name}_${db.slice(-6)}`,
+        tunables: { heartbeatMs: 5_000 },
+      });
+      await engine.start();
+      engines.push(engine);
+    }
+    await until(
+      async () =>
+        (
+          await Promise.all(
+            sites.map((s) => s.local.db(s.localDb).collection('products').countDocuments()),
+          )
+        ).every((n) => n === PRODUCTS),
+      300_000,
+      250,
+    );
+    const stream = central
+      .db(db)
+      .collection('sales')
+      .watch([{ $match: { operationType: 'insert' } }]);
+    await stream.tryNext();
+    const reader = (async () => {
+      for await (const event of stream) {
+        const t0 = (event as { fullDocument?: { t0?: number } }).fullDocument?.t0;
+        if (t0) siteToCentral.push(Date.now() - t0);
+      }
+    })().catch(() => undefined);
+    const before = await serverOps(central);
+    const started = Date.now();
+    const stopAt = started + seconds * 1000;
+    const sell = sites.map(async (site, s) => {
+      for (let i = 0; Date.now() < stopAt; i++) {
+        const due = started + (s / count) * (1000 / ratePerSite) + (i * 1000) / ratePerSite;
+        if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+        await site.local
+          .db(site.localDb)
+          .collection('sales')
+          .insertOne({ siteId: site.name, t0: Date.now(), total: i });
+      }
+    });
+    const prices = (async () => {
+      for (let i = 0; Date.now() < stopAt; i++) {
+        const id = `p${i % PRODUCTS}`;
+        const t0 = Date.now();
+        await headOffice.update(db, 'products', id, (d) => ({ ...d, price: i + 2, t0 }));
+        // Time until the last site holds it (checked every 100 ms), measured in the background.
+        void (async () => {
+          const deadline = t0 + 60_000;
+          const pending = new Set(sites);
+          while (pending.size > 0 && Date.now() < deadline) {
+            await Promise.all(
+              [...pending].map(async (site) => {
+                const doc = await site.local
+                  .db(site.localDb)
+                  .collection('products')
+                  .findOne({ _id: id as never }, { projection: { t0: 1 } });
+                if ((doc?.['t0'] as number | undefined) !== undefined && doc!['t0'] >= t0)
+                  pending.delete(site);
+              }),
+            );
+            if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          centralToSites.push(pending.size === 0 ? Date.now() - t0 : 60_000);
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    })();
+    await Promise.all([...sell, prices]);
+    const after = await serverOps(central);
+    const elapsed = (Date.now() - started) / 1000;
+    const sold = await Promise.all(
+      sites.map((s) => s.local.db(s.localDb).collection('sales').countDocuments()),
+    );
+    const total = sold.reduce((a, b) => a + b, 0);
+    // Every sale at central (the change stream saw each insert), or a minute passed.
+    await until(() => Promise.resolve(siteToCentral.length >= total), 60_000).catch(
+      () => undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await stream.close();
+    await reader;
+    const connections = (
+      (await central.db('admin').command({ serverStatus: 1 })) as {
+        connections: { current: number };
+      }
+    ).connections.current;
+    return { opsPerSec: Math.round((after - before) / elapsed), connections };
+  });
+  try {
+    siteToCentral.sort((x, y) => x - y);
+    centralToSites.sort((x, y) => x - y);
+    const p99 = percentile(siteToCentral, 99);
+    const fleetP99 = percentile(centralToSites, 99);
+    return {
+      name: `fleet of ${count} sites against one central, ${ratePerSite} sales/s each`,
+      size: count,
+      outpost: {
+        siteToCentralP50: percentile(siteToCentral, 50),
+        siteToCentralP99: p99,
+        centralToAllSitesP50: percentile(centralToSites, 50),
+        centralToAllSitesP99: fleetP99,
+        sales: siteToCentral.length,
+        centralOpsPerSec: measured.result.opsPerSec,
+        centralConnections: measured.result.connections,
+      },
+      ceiling: {},
+      ratio: null,
+      target: 'p99 < 1000 ms both ways; engine memory < 250 MB',
+      met: p99 < 1000 && fleetP99 < 1000 && measured.peakRssMb < 250,
+      peakRssMb: measured.peakRssMb,
+      notes: `${Math.round(measured.peakRssMb / count)} MB per site (all engines in one process)`,
+    };
+  } finally {
+    await Promise.allSettled(engines.map((e) => e.stop()));
+    await central
+      .db(db)
+      .dropDatabase()
+      .catch(() => undefined);
+    for (const site of sites)
+      await site.local
+        .db(site.localDb)
+        .dropDatabase()
+        .catch(() => undefined);
+    await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
+  }
+}
+
+async function serverOps(client: MongoClient): Promise<number> {
+  const status = (await client.db('admin').command({ serverStatus: 1 })) as {
+    opcounters: Record<string, number>;
+  };
+  return Object.values(status.opcounters).reduce((a, b) => a + Number(b), 0);
 }
