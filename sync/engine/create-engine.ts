@@ -133,6 +133,9 @@ class Engine implements SyncEngine {
   private lastCounts: StoreCounts | undefined;
   private wakePush: (() => void) | undefined;
   private centralDown = false;
+  /** Central answered at least once since start: until then the engine is `connecting`, never
+   * `idle` (which the tray shows as "in sync"). */
+  private centralSeen = false;
   private skew: { skewMs: number; roundTripMs: number } | undefined;
   private duplicate: DuplicateInstance | undefined;
   private readonly progress = new Map<string, BootstrapProgress>();
@@ -343,7 +346,7 @@ class Engine implements SyncEngine {
       const round = await push.runOnce();
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
-      if (round.attempted === 0 && !this.centralDown) this.setActivity('idle');
+      if (round.attempted === 0 && !this.centralDown && this.centralSeen) this.setActivity('idle');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, this.tunables.pushIntervalMs);
         const onAbort = () => done();
@@ -434,6 +437,10 @@ class Engine implements SyncEngine {
 
   private reportCentral(ok: boolean, error?: unknown): void {
     if (!ok) void this.reconnectIfClosed(error);
+    if (ok && !this.centralSeen) {
+      this.centralSeen = true;
+      if (!this.centralDown) this.setActivity('syncing');
+    }
     if (ok && this.centralDown) {
       this.centralDown = false;
       this.logger.info({ event: 'central.reachable' });

@@ -386,6 +386,7 @@ export async function fleet(
   const engines: SyncEngine[] = [];
   const siteToCentral: number[] = [];
   const centralToSites: number[] = [];
+  const checkers: Promise<void>[] = [];
   const measured = await withPeakMemory(async () => {
     for (const site of sites) {
       const engine = createSyncEngine({
@@ -449,28 +450,31 @@ export async function fleet(
         const t0 = Date.now();
         await headOffice.update(db, 'products', id, (d) => ({ ...d, price: i + 2, t0 }));
         // Time until the last site holds it (checked every 100 ms), measured in the background.
-        void (async () => {
-          const deadline = t0 + 60_000;
-          const pending = new Set(sites);
-          while (pending.size > 0 && Date.now() < deadline) {
-            await Promise.all(
-              [...pending].map(async (site) => {
-                const doc = await site.local
-                  .db(site.localDb)
-                  .collection('products')
-                  .findOne({ _id: id as never }, { projection: { t0: 1 } });
-                if ((doc?.['t0'] as number | undefined) !== undefined && doc!['t0'] >= t0)
-                  pending.delete(site);
-              }),
-            );
-            if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-          }
-          centralToSites.push(pending.size === 0 ? Date.now() - t0 : 60_000);
-        })();
+        checkers.push(
+          (async () => {
+            const deadline = t0 + 60_000;
+            const pending = new Set(sites);
+            while (pending.size > 0 && Date.now() < deadline) {
+              await Promise.all(
+                [...pending].map(async (site) => {
+                  const doc = await site.local
+                    .db(site.localDb)
+                    .collection('products')
+                    .findOne({ _id: id as never }, { projection: { t0: 1 } });
+                  if ((doc?.['t0'] as number | undefined) !== undefined && doc!['t0'] >= t0)
+                    pending.delete(site);
+                }),
+              );
+              if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+            centralToSites.push(pending.size === 0 ? Date.now() - t0 : 60_000);
+          })().catch(() => undefined),
+        );
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
     })();
     await Promise.all([...sell, prices]);
+    await Promise.all(checkers);
     const after = await serverOps(central);
     const elapsed = (Date.now() - started) / 1000;
     const sold = await Promise.all(

@@ -54,6 +54,8 @@ describe('offline', () => {
     cluster = await createCluster({ sites: 1, start: false });
     const [a] = cluster.sites;
     a!.proxy.cut();
+    const states: string[] = [];
+    a!.engine.onStateChange((state) => states.push(state.name));
     await a!.engine.start();
     await a!.db.collection('sales').insertOne({ _id: 'cold-start' as never, total: 3 });
     await waitFor(
@@ -61,11 +63,14 @@ describe('offline', () => {
       async () => (await a!.engine.status()).state.name === 'offline',
       20_000,
     );
+    // Never "idle" (shown as in sync) before central has answered once.
+    expect(states).not.toContain('idle');
     a!.proxy.restore();
     await waitFor(
       'sale at central',
       async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1,
       60_000,
     );
+    await waitFor('idle', async () => (await a!.engine.status()).state.name === 'idle');
   });
 });
