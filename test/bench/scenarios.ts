@@ -386,7 +386,6 @@ export async function fleet(
   const engines: SyncEngine[] = [];
   const siteToCentral: number[] = [];
   const centralToSites: number[] = [];
-  const checkers: Promise<void>[] = [];
   const measured = await withPeakMemory(async () => {
     for (const site of sites) {
       const engine = createSyncEngine({
@@ -444,37 +443,51 @@ export async function fleet(
           .insertOne({ siteId: site.name, t0: Date.now(), total: i });
       }
     });
+    // Each price change is timed until the last site holds it. One poller reads every site's
+    // products each 250 ms (50 small queries), so measuring does not load the sites itself.
+    const changes: { id: string; t0: number; pending: Set<number> }[] = [];
+    let pricesDone = false;
+    const poller = (async () => {
+      while (!pricesDone || changes.some((c) => c.pending.size > 0)) {
+        const open = changes.filter((c) => c.pending.size > 0);
+        if (open.length > 0) {
+          const seen = await Promise.all(
+            sites.map((site) =>
+              site.local
+                .db(site.localDb)
+                .collection('products')
+                .find({}, { projection: { t0: 1 } })
+                .toArray(),
+            ),
+          );
+          const now = Date.now();
+          for (const change of open) {
+            for (const s of [...change.pending]) {
+              const doc = seen[s]!.find((d) => d._id === (change.id as never));
+              if (Number(doc?.['t0'] ?? 0) >= change.t0) change.pending.delete(s);
+            }
+            if (change.pending.size === 0) centralToSites.push(now - change.t0);
+            else if (now - change.t0 > 60_000) {
+              centralToSites.push(60_000);
+              change.pending.clear();
+            }
+          }
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    })();
     const prices = (async () => {
       for (let i = 0; Date.now() < stopAt; i++) {
         const id = `p${i % PRODUCTS}`;
         const t0 = Date.now();
         await headOffice.update(db, 'products', id, (d) => ({ ...d, price: i + 2, t0 }));
-        // Time until the last site holds it (checked every 100 ms), measured in the background.
-        checkers.push(
-          (async () => {
-            const deadline = t0 + 60_000;
-            const pending = new Set(sites);
-            while (pending.size > 0 && Date.now() < deadline) {
-              await Promise.all(
-                [...pending].map(async (site) => {
-                  const doc = await site.local
-                    .db(site.localDb)
-                    .collection('products')
-                    .findOne({ _id: id as never }, { projection: { t0: 1 } });
-                  if ((doc?.['t0'] as number | undefined) !== undefined && doc!['t0'] >= t0)
-                    pending.delete(site);
-                }),
-              );
-              if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-            }
-            centralToSites.push(pending.size === 0 ? Date.now() - t0 : 60_000);
-          })().catch(() => undefined),
-        );
+        changes.push({ id, t0, pending: new Set(sites.map((_, s) => s)) });
         await new Promise((resolve) => setTimeout(resolve, 1_000));
       }
+      pricesDone = true;
     })();
     await Promise.all([...sell, prices]);
-    await Promise.all(checkers);
+    await poller;
     const after = await serverOps(central);
     const elapsed = (Date.now() - started) / 1000;
     const sold = await Promise.all(
