@@ -74,9 +74,8 @@ export function insertDocOp(
   v: string,
   origin: string,
 ): AnyBulkWriteOperation {
-  return {
-    insertOne: { document: { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v] } } },
-  };
+  const document: Document = { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v] } };
+  return { insertOne: { document } };
 }
 
 /** Sets `_sync.ct` to the commit time on inserted documents that do not have it yet. */
