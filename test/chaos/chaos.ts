@@ -194,8 +194,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         locals.map((l) => l.db(dbName)),
         specs,
         locals,
-        300_000,
+        Number(process.env['OUTPOST_CHAOS_CONVERGE_MS'] ?? 300_000),
       );
+      if (!converged)
+        for (const line of await divergence(central.db(dbName), locals, specs, dbName))
+          log(`run ${run}: ${line}`);
       report.converged.push(converged);
       const atCentral = new Map(
         (await central.db(dbName).collection('sales').find().toArray()).map((d) => [
@@ -312,4 +315,48 @@ async function snapshot(db: Db): Promise<string> {
     parts.push(docs.map((d) => `${String(d._id)}:${contentHash(stripSync(d))}`).join(','));
   }
   return parts.join('|');
+}
+
+/** What is left when a run did not converge: each site's outbox and the documents that differ. */
+async function divergence(
+  central: Db,
+  locals: MongoClient[],
+  specs: EngineProcessSpec[],
+  dbName: string,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const [i, spec] of specs.entries()) {
+    const meta = locals[i]!.db(spec.metaDatabase);
+    const outbox = await meta.collection('outbox').find().limit(5).toArray();
+    lines.push(
+      `site ${i}: outbox ${await meta.collection('outbox').countDocuments()}, quarantine ${await meta.collection('quarantine').countDocuments()}, first: ${JSON.stringify(outbox)}`,
+    );
+    for (const coll of ['sales', 'products']) {
+      const here = new Map(
+        (await locals[i]!.db(dbName).collection(coll).find().toArray()).map((d) => [
+          String(d._id),
+          contentHash(stripSync(d)),
+        ]),
+      );
+      const there = await central.collection(coll).find().toArray();
+      const differ: string[] = [];
+      for (const doc of there) {
+        const id = String(doc._id);
+        if (here.get(id) !== contentHash(stripSync(doc))) differ.push(id);
+        here.delete(id);
+      }
+      differ.push(...[...here.keys()].map((id) => `${id} (only here)`));
+      if (differ.length > 0) {
+        const first = differ[0]!.split(' ')[0]!;
+        const metaDoc = await meta
+          .collection('meta')
+          .findOne({ '_id.coll': coll, '_id.id': first });
+        const atCentral = await central.collection(coll).findOne({ _id: first as never });
+        lines.push(
+          `site ${i} ${coll}: ${differ.length} differ (${differ.slice(0, 5).join(', ')}); ${first}: central ${JSON.stringify(atCentral?.['_sync'] ?? null)}, meta ${JSON.stringify(metaDoc)}`,
+        );
+      }
+    }
+  }
+  return lines;
 }
