@@ -10,6 +10,7 @@ import {
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { syncKey, type OutboxDoc } from '../engine/store.js';
+import { unlessStalled } from '../util/stall.js';
 
 type Event = ChangeStreamDocument & {
   ns?: { db: string; coll?: string };
@@ -77,7 +78,13 @@ export class Capture {
     try {
       let pending: Event[] = [];
       while (!signal.aborted) {
-        const event = await stream.tryNext();
+        // As in pull: a stream that neither answers nor fails for a minute is restarted.
+        const event = await unlessStalled(
+          stream.tryNext(),
+          60_000,
+          'The local change stream',
+          close,
+        );
         if (event) {
           pending.push(event);
           if (pending.length < tunables.batchSize && stream.bufferedCount() > 0) continue;

@@ -11,6 +11,7 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
 import { tokenClusterTime } from './token-time.js';
+import { unlessStalled } from '../util/stall.js';
 import { bootstrap, centralOperationTime, scanSince, tombstoneInScope } from './scan.js';
 
 type Event = ChangeStreamDocument & {
@@ -24,6 +25,9 @@ type Event = ChangeStreamDocument & {
 // The stream cannot resume from its token: catch up with a scan instead. 286 ChangeStreamHistoryLost,
 // 260 InvalidResumeToken, 280 ChangeStreamFatalError, 136 CappedPositionLost.
 const NEEDS_SCAN = new Set([286, 260, 280, 136]);
+
+/** No answer from the stream, or no applied batch, for this long: restart the loop. */
+const STALL_MS = 60_000;
 
 export function needsScan(error: unknown): boolean {
   return (
@@ -121,14 +125,26 @@ export class Pull {
     try {
       let pending: Event[] = [];
       while (!signal.aborted) {
-        const event = await stream.tryNext();
+        // tryNext returns within maxAwaitTimeMS, or fails once server selection gives up; past
+        // a minute the stream is stuck: closed here, the loop is restarted from its token.
+        const event = await unlessStalled(
+          stream.tryNext(),
+          STALL_MS,
+          'The central change stream',
+          close,
+        );
         ctx.reportCentral(true);
         if (event) {
           pending.push(event);
           if (pending.length < ctx.tunables.pullBatchSize && stream.bufferedCount() > 0) continue;
         }
         if (pending.length > 0) {
-          await this.flush(pending, stream.resumeToken);
+          await unlessStalled(
+            this.flush(pending, stream.resumeToken),
+            STALL_MS,
+            'Applying central changes',
+            () => undefined,
+          );
           pending = [];
         } else if (
           stream.resumeToken &&
