@@ -37,6 +37,13 @@ export interface ChaosReport {
 
 const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones'];
 
+const engineProcesses = new Set<ChildProcess>();
+
+/** Kills the engine processes of a run still going (for a runner that is being interrupted). */
+export function killEngineProcesses(): void {
+  for (const child of engineProcesses) child.kill('SIGKILL');
+}
+
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const began = Date.now();
   const write = options.log ?? (() => undefined);
@@ -69,7 +76,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     (m) => new MongoClient(m.running.uri, { serverSelectionTimeoutMS: 30_000 }),
   );
   // Every engine process started, so that none outlives a run that throws.
-  const children = new Set<ChildProcess>();
+  const children = engineProcesses;
   const startEngine = async (spec: EngineProcessSpec) => {
     const child = await startEngineProcess(spec);
     children.add(child);
@@ -258,6 +265,8 @@ async function startEngineProcess(spec: EngineProcessSpec, attempt = 1): Promise
       stdio: ['ignore', 'pipe', 'ignore'],
     },
   );
+  engineProcesses.add(child);
+  child.once('exit', () => engineProcesses.delete(child));
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('engine did not start within 120 s')), 120_000);
     child.stdout.on('data', (chunk: Buffer) => {

@@ -1,6 +1,6 @@
 /** `npm run chaos`: the long chaos run (bounded by --runs and --seconds, seeded). */
 import { parseArgs } from 'node:util';
-import { runChaos } from './chaos.js';
+import { killEngineProcesses, runChaos } from './chaos.js';
 
 const { values } = parseArgs({
   options: {
@@ -9,6 +9,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
   },
 });
+// Interrupted (Ctrl-C, or a time limit), the engine processes go too: nothing else would end them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    killEngineProcesses();
+    process.exit(130);
+  });
 const report = await runChaos({
   seed: Number(values.seed),
   runs: Number(values.runs),
