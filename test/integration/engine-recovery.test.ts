@@ -34,7 +34,8 @@ describe('recovery and clocks', () => {
     for (let i = 0; i < 25; i++)
       await cluster.headOffice.insert(cluster.dbName, 'products', { _id: `new-${i}`, price: i });
     await cluster.headOffice.delete(cluster.dbName, 'products', 'old-0');
-    // What a site leaves when it stops between its insert and the commit-time stamp after it.
+    // What a site leaves when it stops between its insert and the commit-time stamp after it: it
+    // must reach b whichever way (the stream, or the scan's clause for unstamped documents).
     const v = `${Date.now()}-000000-gone-site`;
     await cluster.centralDb
       .collection('products')
@@ -58,7 +59,8 @@ describe('recovery and clocks', () => {
     );
     const caughtUp = await b!.metaDb.collection('log').findOne({ event: 'pull.caught-up' });
     // Only what changed since the checkpoint (minus the lookback) was scanned, not the whole catalogue.
-    expect(caughtUp?.['scanned']).toBeGreaterThanOrEqual(27);
+    // The resumed stream may deliver the first of these before the 286, so the scan takes the rest.
+    expect(caughtUp?.['scanned']).toBeGreaterThanOrEqual(26);
     expect(await b!.db.collection('products').findOne({ _id: 'unstamped' as never })).toEqual({
       _id: 'unstamped',
       price: 1,
