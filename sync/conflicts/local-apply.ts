@@ -6,6 +6,7 @@ import { syncKey } from '../engine/store.js';
 import { mergeDocuments } from './merge.js';
 import { keepNewer } from '../push/finish.js';
 import { compareVersions } from '../engine/hlc.js';
+import { keepsBase } from '../engine/rules.js';
 
 /**
  * Makes the site hold a resolved version that is now at central (version `v`). `pushed` is the
@@ -21,7 +22,7 @@ export async function applyResolvedLocally(
   pushed: { doc: Document | null; seq: number | null },
 ): Promise<void> {
   const rule = ctx.rules.ruleFor(key.db, key.coll);
-  const keepBase = rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
+  const keepBase = keepsBase(rule);
   const content = resolved ? stripSync(resolved) : null;
   await inLocalTransaction(ctx, async (session) => {
     const collection = ctx.local.db(key.db).collection(key.coll);

@@ -2,7 +2,7 @@ import type { Document } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
-import { DEFAULT_RULE } from '../engine/rules.js';
+import { DEFAULT_RULE, keepsBase } from '../engine/rules.js';
 import type { PushPlan } from '../push/push.js';
 import { versionsOf } from '../push/central-ops.js';
 import { finishPushed } from '../push/finish.js';
@@ -134,18 +134,13 @@ export async function writeResolution(
     preferredVersion && compareVersions(preferredVersion, central.v) > 0
       ? preferredVersion
       : ctx.clock.now();
-  if (siteDoc !== undefined && keepsBase(ctx, key))
+  if (siteDoc !== undefined && keepsBase(ctx.rules.ruleFor(key.db, key.coll)))
     await ctx.store.meta.updateOne(
       { _id: syncKey(key.db, key.coll, key.id), base: { $exists: true } },
       { $set: { inflight: { v, doc: siteDoc } } },
     );
   const written = await writeCentralVersion(ctx, key.db, key.coll, key.id, central, doc, v);
   return written ? v : undefined;
-}
-
-function keepsBase(ctx: EngineContext, key: { db: string; coll: string }): boolean {
-  const rule = ctx.rules.ruleFor(key.db, key.coll);
-  return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
 }
 
 /**
@@ -168,7 +163,7 @@ async function rebaseOnOwnWrite(
     return true;
   }
   let doc = plan.doc;
-  if (doc && central.doc && keepsBase(ctx, plan)) {
+  if (doc && central.doc && keepsBase(ctx.rules.ruleFor(plan.db, plan.coll))) {
     const rule = ctx.rules.ruleFor(plan.db, plan.coll);
     const base = mergeBase(plan, central);
     doc = mergeDocuments({

@@ -54,6 +54,14 @@ export const DEFAULT_RULE: CollectionRule = {
   deleteVsUpdate: 'update-wins',
 };
 
+/**
+ * Collections whose merges need the last synced document (the base), kept in meta as `baseDoc`
+ * and recorded in flight before each push: `merge` and any with counter fields.
+ */
+export function keepsBase(rule: CollectionRule | undefined): boolean {
+  return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
+}
+
 /** Outpost's own collections at central, and the server's. */
 export const RESERVED_COLLECTION = /^(system\.|outpost_)/;
 export const TOMBSTONES = 'outpost_tombstones';

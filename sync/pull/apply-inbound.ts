@@ -11,6 +11,7 @@ import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
+import { keepsBase } from '../engine/rules.js';
 
 /** One change from central: a document version, or a delete (doc null). */
 export interface Inbound {
@@ -69,7 +70,7 @@ export async function applyInbound(
         const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
         const rule = ctx.rules.ruleFor(db, coll);
         const counters = (rule?.counters.length ?? 0) > 0;
-        const keepBase = rule?.strategy === 'merge' || counters;
+        const keepBase = keepsBase(rule);
         const appOps: AnyBulkWriteOperation[] = [];
         for (const item of group) {
           const local = docById.get(idKey(item.id));

@@ -1,5 +1,6 @@
 import type { EngineContext } from '../engine/context.js';
 import type { PushPlan } from './push.js';
+import { keepsBase } from '../engine/rules.js';
 
 /**
  * Records what central now holds for each plan and removes the outbox entries that did not change
@@ -8,10 +9,7 @@ import type { PushPlan } from './push.js';
 export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promise<void> {
   if (plans.length === 0) return;
   const { store } = ctx;
-  const keepBase = (p: PushPlan) => {
-    const rule = ctx.rules.ruleFor(p.db, p.coll);
-    return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
-  };
+  const keepBase = (p: PushPlan) => keepsBase(ctx.rules.ruleFor(p.db, p.coll));
   // A write to central moves the base; an echo, a drop or a refresh wrote nothing there (a
   // refresh has already recorded the version it fetched: recording the plan's version over it
   // paired the fetched document with a base central never had, and the site stopped syncing it).

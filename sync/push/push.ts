@@ -10,7 +10,7 @@ import { idKey } from '../engine/apply.js';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
-import { TOMBSTONES } from '../engine/rules.js';
+import { TOMBSTONES, keepsBase } from '../engine/rules.js';
 import type { MetaDoc, OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
@@ -286,7 +286,7 @@ export class Push {
   private async recordInflight(plans: PushPlan[]): Promise<void> {
     const { db, coll } = plans[0]!;
     const rule = this.ctx.rules.ruleFor(db, coll);
-    if (rule?.strategy !== 'merge' && (rule?.counters.length ?? 0) === 0) return;
+    if (!keepsBase(rule)) return;
     const writes = plans
       .filter((p) => p.meta)
       .map((p) => ({
