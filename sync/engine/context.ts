@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { HybridClock } from './hlc.js';
 import type { SyncRules } from './rules.js';
-import type { LocalStore } from './store.js';
+import type { LocalStore, OutboxDoc } from './store.js';
 
 /** Named points where tests inject a crash (`kill -9`) or an error. */
 export type FaultPoint =
@@ -74,6 +74,11 @@ export interface EngineContext {
   };
   /** Engine events beyond state changes: `conflict-opened` (key) when one awaits the operator. */
   events: EventEmitter;
+  /**
+   * Pushes a capture batch straight to central while the engine is online and not paused, and
+   * returns the entries that still need the outbox (all of them when it cannot push now).
+   */
+  pushDirect?: ((entries: OutboxDoc[]) => Promise<OutboxDoc[]>) | undefined;
   /** Wakes the push loop (capture calls it after each batch). */
   notifyPush(): void;
   /** Records a central failure or success for offline detection. */

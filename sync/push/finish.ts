@@ -6,7 +6,11 @@ import { keepsBase } from '../engine/rules.js';
  * Records what central now holds for each plan and removes the outbox entries that did not change
  * meanwhile (same capture sequence). Safe to repeat: a crash before it only causes an echo later.
  */
-export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promise<void> {
+export async function finishPushed(
+  ctx: EngineContext,
+  plans: PushPlan[],
+  options: { outbox: boolean } = { outbox: true },
+): Promise<void> {
   if (plans.length === 0) return;
   const { store } = ctx;
   const keepBase = (p: PushPlan) => keepsBase(ctx.rules.ruleFor(p.db, p.coll));
@@ -66,14 +70,16 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
   await ctx.faults?.hit('push:after-meta');
   // A write keeps an entry pull flagged meanwhile (a newer central version to fetch next round);
   // an echo, a refresh or a drop settles it.
-  // One deleteMany over the batch: about twice as fast as a deleteOne per entry.
-  await store.outbox.deleteMany({
-    $or: plans.map((p) =>
-      wrote(p)
-        ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
-        : { _id: p.entry._id, seq: p.entry.seq },
-    ),
-  });
+  // One deleteMany over the batch: about twice as fast as a deleteOne per entry. A push
+  // straight from capture has no entries to remove.
+  if (options.outbox)
+    await store.outbox.deleteMany({
+      $or: plans.map((p) =>
+        wrote(p)
+          ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
+          : { _id: p.entry._id, seq: p.entry.seq },
+      ),
+    });
   await store.checkpoints.updateOne(
     { _id: 'hlc' },
     { $max: { l: ctx.clock.state.l } },
