@@ -50,7 +50,12 @@ try {
   await run('latency', () =>
     scenarios.propagationLatency(mongods, Number(values.rate), Number(values.seconds)),
   );
-  await run('overhead', () => scenarios.localWriteOverhead(mongods, Number(values.writes)));
+  await run('overhead', () =>
+    scenarios.localWriteOverhead(mongods, Number(values.writes), Number(values.rate)),
+  );
+  await run('overhead-burst', () =>
+    scenarios.localWriteOverhead(mongods, Number(values.writes), 0),
+  );
   await run('bootstrap', () => scenarios.bootstrap(mongods, size(values.bootstrap, big)));
   await run('backlog', () => scenarios.backlogDrain(mongods, size(values.backlog, big)));
   await run('fleet', () =>

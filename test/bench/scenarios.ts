@@ -205,18 +205,33 @@ export async function propagationLatency(
   }
 }
 
-export async function localWriteOverhead(m: BenchMongods, writes: number): Promise<ScenarioResult> {
+/**
+ * Local write latency with sync on against off, the same inserts either way: `ratePerSec` paces
+ * them like tills (0: back to back, as fast as one client can write, which measures how much of
+ * this machine's two cores sync takes from a burst rather than what a till waits).
+ */
+export async function localWriteOverhead(
+  m: BenchMongods,
+  writes: number,
+  ratePerSec: number,
+): Promise<ScenarioResult> {
   const db = dbName('overhead');
   const site = await startSite(m.sites[0]!.running.uri, m.central.running.uri, db, 'a', false);
   const time = async (label: string) => {
     const samples: number[] = [];
+    const started = performance.now();
     for (let i = 0; i < writes; i++) {
-      const started = performance.now();
+      if (ratePerSec > 0) {
+        const due = started + (i * 1000) / ratePerSec;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const t0 = performance.now();
       await site.local
         .db(db)
         .collection('sales')
         .insertOne({ _id: `${label}-${i}` as never, total: i, lines: [{ sku: 'A', qty: 1 }] });
-      samples.push(performance.now() - started);
+      samples.push(performance.now() - t0);
     }
     return samples.sort((x, y) => x - y);
   };
@@ -228,7 +243,7 @@ export async function localWriteOverhead(m: BenchMongods, writes: number): Promi
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const overhead = mean(on) / mean(off) - 1;
     return {
-      name: 'local write latency, sync on vs off',
+      name: `local write latency, sync on vs off, ${ratePerSec > 0 ? `${ratePerSec} writes/s` : 'back to back'}`,
       size: writes,
       outpost: {
         meanMs: round(mean(on)),

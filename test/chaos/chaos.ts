@@ -6,6 +6,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import { contentHash, stripSync } from '../../sync/engine/hash.js';
@@ -36,6 +38,8 @@ export interface ChaosReport {
 }
 
 const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones'];
+/** Each engine process's log (debug level, appended across its restarts). */
+export const CHAOS_LOG_DIR = path.join('test-results', 'chaos');
 
 const engineProcesses = new Set<ChildProcess>();
 
@@ -90,6 +94,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       for (const local of locals)
         for (const coll of COLLECTIONS.slice(0, 2)) await local.db(dbName).createCollection(coll);
       const specs: EngineProcessSpec[] = siteMongods.map((m, i) => ({
+        logLevel: 'debug',
         instanceId: `chaos-${i}-${run}`,
         localUri: m.running.uri,
         centralUri: centralMongod.running.uri,
@@ -203,9 +208,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         locals,
         Number(process.env['OUTPOST_CHAOS_CONVERGE_MS'] ?? 300_000),
       );
-      if (!converged)
+      if (!converged) {
         for (const line of await divergence(central.db(dbName), locals, specs, dbName))
           log(`run ${run}: ${line}`);
+        for (const spec of specs) {
+          const lines = readFileSync(engineLog(spec), 'utf8').trimEnd().split('\n');
+          log(`run ${run}: last log lines of ${spec.instanceId} (${engineLog(spec)}):`);
+          for (const line of lines.slice(-40)) log(`  ${line}`);
+        }
+      }
       report.converged.push(converged);
       const atCentral = new Map(
         (await central.db(dbName).collection('sales').find().toArray()).map((d) => [
@@ -256,15 +267,21 @@ async function retry(write: () => Promise<unknown>, insert = false): Promise<voi
   }
 }
 
+function engineLog(spec: EngineProcessSpec): string {
+  return path.join(CHAOS_LOG_DIR, `${spec.dbName}-${spec.instanceId}.log`);
+}
+
 /** Starts an engine process and waits for "ready"; a site mongod may be restarting, so it retries. */
 async function startEngineProcess(spec: EngineProcessSpec, attempt = 1): Promise<ChildProcess> {
+  mkdirSync(CHAOS_LOG_DIR, { recursive: true });
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'test/harness/engine-process.ts', JSON.stringify(spec)],
     {
-      stdio: ['ignore', 'pipe', 'ignore'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  child.stderr.pipe(createWriteStream(engineLog(spec), { flags: 'a' }));
   engineProcesses.add(child);
   child.once('exit', () => engineProcesses.delete(child));
   await new Promise<void>((resolve, reject) => {

@@ -6,6 +6,7 @@
 import { MongoClient } from 'mongodb';
 import type { FaultPoint } from '../../sync/engine/context.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
+import { createLogger, type LogLevel } from '../../sync/logging/logger.js';
 import type { DatabaseRules } from '../../sync/engine/rules.js';
 import { FAST_TUNABLES } from './tunables.js';
 
@@ -17,6 +18,8 @@ export interface EngineProcessSpec {
   metaDatabase: string;
   collections?: DatabaseRules['collections'];
   crash?: { point: FaultPoint; nth: number };
+  /** Engine log level on stderr (silent when absent). */
+  logLevel?: LogLevel;
 }
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as EngineProcessSpec;
@@ -34,6 +37,9 @@ const engine = createSyncEngine({
   rules: { databases: [{ name: spec.dbName, collections: spec.collections ?? {} }], exclude: [] },
   metaDatabase: spec.metaDatabase,
   tunables: FAST_TUNABLES,
+  ...(spec.logLevel
+    ? { logger: createLogger({ level: spec.logLevel, name: spec.instanceId }) }
+    : {}),
   faults: {
     hit(point) {
       if (spec.crash?.point === point && ++hits === spec.crash.nth)
