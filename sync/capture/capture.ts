@@ -80,17 +80,26 @@ export class Capture {
     signal.addEventListener('abort', close, { once: true });
     try {
       let pending: Event[] = [];
+      let firstAt = 0;
+      let next: Promise<Event | null> | undefined;
       while (!signal.aborted) {
         // As in pull: a stream that neither answers nor fails for a minute is restarted.
-        const event = await unlessStalled(
-          stream.tryNext(),
-          60_000,
-          'The local change stream',
-          close,
-        );
-        if (event) {
-          pending.push(event);
-          if (pending.length < tunables.batchSize && stream.bufferedCount() > 0) continue;
+        if (!next) {
+          next = unlessStalled(stream.tryNext(), 60_000, 'The local change stream', close);
+          next.catch(() => undefined); // awaited below, perhaps only after a flush
+        }
+        // A batch waits up to captureLingerMs for more events (the getMore stays in flight):
+        // at till rates one push per few writes instead of per write, for a few ms of latency.
+        const linger = pending.length > 0 ? firstAt + tunables.captureLingerMs - Date.now() : 0;
+        const event =
+          pending.length === 0 ? await next : linger > 0 ? await orTimeout(next, linger) : LINGERED;
+        if (event !== LINGERED) {
+          next = undefined;
+          if (event) {
+            if (pending.length === 0) firstAt = Date.now();
+            pending.push(event);
+            if (pending.length < tunables.batchSize) continue;
+          }
         }
         if (pending.length > 0) {
           await this.flush(pending, stream.resumeToken);
@@ -256,4 +265,19 @@ export class Capture {
 async function operationTime(ctx: EngineContext): Promise<Timestamp> {
   const reply = await ctx.local.db('admin').command({ ping: 1 });
   return reply['operationTime'] as Timestamp;
+}
+
+const LINGERED = Symbol('lingered');
+
+/** `work`'s result, or LINGERED once `ms` pass first (work goes on: await it later). */
+async function orTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof LINGERED> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<typeof LINGERED>((resolve) => (timer = setTimeout(() => resolve(LINGERED), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -25,6 +25,8 @@ export interface Faults {
 export interface EngineTunables {
   batchSize: number;
   pullBatchSize: number;
+  /** How long capture waits for more events before sending a batch that is not full. */
+  captureLingerMs: number;
   pushIntervalMs: number;
   lookbackMs: number;
   idleTokenSaveMs: number;
@@ -38,6 +40,7 @@ export interface EngineTunables {
 export const DEFAULT_TUNABLES: EngineTunables = {
   batchSize: 500,
   pullBatchSize: 500,
+  captureLingerMs: 20,
   pushIntervalMs: 200,
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
