@@ -72,12 +72,7 @@ export class Push {
       quarantined: 0,
       failed: 0,
     };
-    const groups = new Map<string, OutboxDoc[]>();
-    for (const entry of entries) {
-      const name = `${entry._id.db}\u0000${entry._id.coll}`;
-      groups.set(name, [...(groups.get(name) ?? []), entry]);
-    }
-    for (const group of groups.values()) {
+    for (const group of byCollection(entries)) {
       try {
         await this.pushGroup(group, round);
       } catch (error) {
@@ -100,12 +95,7 @@ export class Push {
    */
   async sendDirect(entries: OutboxDoc[]): Promise<OutboxDoc[]> {
     const left: OutboxDoc[] = [];
-    const groups = new Map<string, OutboxDoc[]>();
-    for (const entry of entries) {
-      const name = `${entry._id.db}\u0000${entry._id.coll}`;
-      groups.set(name, [...(groups.get(name) ?? []), entry]);
-    }
-    for (const group of groups.values()) {
+    for (const group of byCollection(entries)) {
       try {
         const plans = await this.plan(group);
         const done = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop');
@@ -444,4 +434,16 @@ export function uniqueClash(
   const index = /index: (\S+) dup key/.exec(message ?? '')?.[1];
   if (!index || index === '_id_') return undefined;
   return { index, keyValue: keyValue ?? null };
+}
+
+/** Entries grouped by database and collection: each push round writes one collection at a time. */
+function byCollection(entries: OutboxDoc[]): OutboxDoc[][] {
+  const groups = new Map<string, OutboxDoc[]>();
+  for (const entry of entries) {
+    const name = `${entry._id.db}\u0000${entry._id.coll}`;
+    const group = groups.get(name);
+    if (group) group.push(entry);
+    else groups.set(name, [entry]);
+  }
+  return [...groups.values()];
 }
