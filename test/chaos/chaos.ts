@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { createCentralWriter } from '../../sync/central/writer.js';
@@ -212,7 +212,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         for (const line of await divergence(central.db(dbName), locals, specs, dbName))
           log(`run ${run}: ${line}`);
         for (const spec of specs) {
-          const lines = readFileSync(engineLog(spec), 'utf8').trimEnd().split('\n');
+          const lines = existsSync(engineLog(spec))
+            ? readFileSync(engineLog(spec), 'utf8').trimEnd().split('\n')
+            : ['(no log written)'];
           log(`run ${run}: last log lines of ${spec.instanceId} (${engineLog(spec)}):`);
           for (const line of lines.slice(-40)) log(`  ${line}`);
         }

@@ -5,7 +5,6 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { diskFullAtSite, diskFullUnavailable } from '../chaos/disk-full.js';
-import { waitFor } from '../harness/sync-cluster.js';
 
 const skipReason = diskFullUnavailable();
 
@@ -13,7 +12,7 @@ describe('full disk at a site', () => {
   it.skipIf(skipReason !== undefined)(
     `reports DATA_DIR_FULL, keeps retrying, loses and corrupts nothing${skipReason ? ` (skipped: ${skipReason})` : ''}`,
     async () => {
-      const report = await diskFullAtSite(inject('mongo').binary, waitFor);
+      const report = await diskFullAtSite(inject('mongo').binary);
       expect(report.acknowledged).toBeGreaterThan(0);
       expect(report.acknowledged, 'the disk filled before every write').toBeLessThan(
         report.attempted,
