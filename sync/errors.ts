@@ -144,7 +144,7 @@ export function isRetryable(error: unknown): boolean {
     bulk.name === 'MongoBulkWriteError' &&
     (!Array.isArray(bulk.writeErrors) || bulk.writeErrors.length === 0) &&
     typeof bulk.message === 'string' &&
-    /Topology is closed|not connected|Server selection timed out|connection .* closed/i.test(
+    /Topology is closed|not connected|Server selection timed out|connection .* closed|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT/i.test(
       bulk.message,
     )
   ) {

@@ -77,7 +77,8 @@ export async function resolvePushConflict(
     plan,
     central,
     decision.doc,
-    decision.outcome === 'site' ? plan.v : undefined,
+    // A version names one content: the site's version only for the site's document as it is.
+    decision.outcome === 'site' && sameContent(decision.doc, plan.doc) ? plan.v : undefined,
     plan.doc,
   );
   if (v === undefined) return false; // central moved again: the entry stays and is retried
@@ -174,7 +175,14 @@ async function rebaseOnOwnWrite(
       newer: 'site',
     }).merged;
   }
-  const v = await writeResolution(ctx, plan, central, doc, plan.v, plan.doc);
+  const v = await writeResolution(
+    ctx,
+    plan,
+    central,
+    doc,
+    doc === plan.doc ? plan.v : undefined, // as above: a merge gets a version of its own
+    plan.doc,
+  );
   if (v === undefined) return false;
   if (doc !== plan.doc) {
     await applyResolvedLocally(ctx, plan, doc, v, { doc: plan.doc, seq: plan.entry.seq });

@@ -122,7 +122,7 @@ export class Push {
       const base = meta?.base ?? null;
       const v =
         compareVersions(entry.v, base) > 0
-          ? entry.v
+          ? contentVersion(entry.v, hash)
           : (this.ctx.clock.receive(base), this.ctx.clock.now());
       const plan = { entry, db, coll, id: entry._id.id, doc, hash, meta, v };
       if (doc) {
@@ -373,6 +373,19 @@ export class Push {
       { ordered: false },
     );
   }
+}
+
+/**
+ * The version a push sends for the document as it is now. Capture stamps the outbox entry when
+ * it sees a change, and push reads the document later: if a send fails as a whole after central
+ * applied it (a lost acknowledgement, a crash) and the POS edits the document again before
+ * capture records that edit, the retry would send other content under the same version, and
+ * central's version history would vouch for content it never received. A suffix from the content
+ * hash makes a reused capture version name exactly one content. It sorts right after the captured
+ * version and before any later one.
+ */
+export function contentVersion(captured: string, hash: string | null): string {
+  return hash ? `${captured}~${hash.slice(0, 12)}` : captured;
 }
 
 /**

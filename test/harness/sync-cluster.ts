@@ -14,6 +14,7 @@ import {
 import { contentHash, stripSync } from '../../sync/engine/hash.js';
 import type { DatabaseRules, RulesInput } from '../../sync/engine/rules.js';
 import { createLogger, type LogLevel } from '../../sync/logging/logger.js';
+import type { Faults } from '../../sync/engine/context.js';
 import { uniqueDbName } from './db-names.js';
 import { FAST_TUNABLES } from './tunables.js';
 
@@ -52,6 +53,8 @@ export interface ClusterOptions {
   /** Override instance IDs (to make two sites share one). */
   instanceIds?: (string | undefined)[];
   clocks?: ((() => number) | undefined)[];
+  /** Fault hooks per site (see FaultPoint). */
+  faults?: (Faults | undefined)[];
   tunables?: SyncEngineOptions['tunables'];
   start?: boolean;
 }
@@ -98,6 +101,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
         ? { logger: createLogger({ level: process.env['OUTPOST_TEST_LOG'] as LogLevel, name }) }
         : {}),
       ...(options.clocks?.[i] ? { clock: options.clocks[i] } : {}),
+      ...(options.faults?.[i] ? { faults: options.faults[i] } : {}),
     };
     sites.push({
       name,

@@ -1,4 +1,6 @@
+import { MongoNetworkError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Faults } from '../../sync/engine/context.js';
 import { parseVersion } from '../../sync/engine/hlc.js';
 import {
   converged,
@@ -148,5 +150,56 @@ describe('recovery and clocks', () => {
         (await cluster!.centralDb.collection('sales').countDocuments({ _id: 'after' as never })) ===
         1,
     );
+  });
+  it('does not take a retry for landed when the document changed after a send whose acknowledgement was lost', async () => {
+    // The send reaches central but the engine sees it fail. Before capture records the POS's next
+    // edit, push retries with the document as it is now. Central's version history holds the
+    // captured version, but with the earlier content: the retry must not be judged landed, or the
+    // edit is recorded as synced and its capture later dropped as an echo.
+    let loseAck = false;
+    let gate: Promise<void> | undefined;
+    let openGate = () => {};
+    let edit = async () => {};
+    const faults: Faults = {
+      async hit(point) {
+        if (point === 'capture:before-commit' && gate) await gate;
+        if (point !== 'push:after-central-write') return;
+        if (loseAck) {
+          loseAck = false;
+          // Capture holds the next edit until push has sent its retry.
+          gate = new Promise<void>((resolve) => {
+            openGate = resolve;
+            setTimeout(resolve, 15_000);
+          });
+          await edit();
+          throw new MongoNetworkError('connection reset after the write (lost acknowledgement)');
+        }
+        openGate();
+      },
+    };
+    cluster = await createCluster({ sites: 2, faults: [faults] });
+    const [a, b] = cluster.sites;
+    const sales = a!.db.collection('sales');
+    await sales.insertOne({ _id: 'sale-1' as never, total: 10, status: 'open' });
+    await waitFor('sale-1 at central', async () =>
+      Boolean(await cluster!.centralDb.collection('sales').findOne({ _id: 'sale-1' as never })),
+    );
+    edit = async () => {
+      await sales.updateOne({ _id: 'sale-1' as never }, { $set: { total: 12, status: 'paid' } });
+    };
+    loseAck = true;
+    await sales.updateOne({ _id: 'sale-1' as never }, { $set: { total: 12 } });
+    await waitFor('the lost acknowledgement and the retry', () => gate !== undefined);
+    await gate;
+    await waitFor('convergence', () => converged(cluster!, ['sales']));
+    const atCentral = await cluster.centralDb
+      .collection('sales')
+      .findOne({ _id: 'sale-1' as never });
+    expect(atCentral).toMatchObject({ total: 12, status: 'paid' });
+    expect(await b!.db.collection('sales').findOne({ _id: 'sale-1' as never })).toEqual({
+      _id: 'sale-1',
+      total: 12,
+      status: 'paid',
+    });
   });
 });
