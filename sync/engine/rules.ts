@@ -124,6 +124,27 @@ export class SyncRules {
   }
 
   /**
+   * The change-stream pipeline of pull: stamp-only updates first (a site's batch insert is
+   * followed by one update per document setting `_sync.ct`; the insert event already carried
+   * the document and its version), in a stage of its own that does not read `fullDocument`, so
+   * the server can drop them before it looks the document up for every site; then pullMatch.
+   */
+  pullPipeline(db: string, self: string): Document[] {
+    const stampOnly = {
+      operationType: 'update',
+      $expr: {
+        $eq: [
+          {
+            $map: { input: { $objectToArray: '$updateDescription.updatedFields' }, in: '$$this.k' },
+          },
+          ['_sync.ct'],
+        ],
+      },
+    };
+    return [{ $match: { $nor: [stampOnly] } }, { $match: this.pullMatch(db, self) }];
+  }
+
+  /**
    * $match for the central change stream of `db`: documents in this site's scope written by
    * others, raw deletes, and tombstones written by others.
    */

@@ -111,7 +111,13 @@ export async function applyInbound(
             result.quarantined += 1;
             continue;
           }
-          if (content && localHash !== incomingHash) {
+          // A document new to this site is a plain insert, several times faster than an
+          // upserting replace. Both reads are in this transaction, so a write of the same _id
+          // meanwhile (the POS, or push's meta) is a write conflict that retries it, never a
+          // duplicate key.
+          if (content && local === undefined) {
+            appOps.push({ insertOne: { document: content } });
+          } else if (content && localHash !== incomingHash) {
             appOps.push({
               replaceOne: {
                 filter: { _id: item.id } as Filter<Document>,
@@ -122,24 +128,21 @@ export async function applyInbound(
           } else if (!content && local) {
             appOps.push({ deleteOne: { filter: { _id: item.id } as Filter<Document> } });
           }
-          const base = item.v ?? meta?.base ?? null;
-          metaOps.push({
-            updateOne: {
-              filter: { _id: syncKey(db, coll, item.id) },
-              update: {
-                $set: {
-                  base,
-                  hash: incomingHash,
-                  ct: item.ct ?? null,
-                  deleted: content === null,
-                  behind: null,
-                  inflight: null,
-                  baseDoc: keepBase ? content : null,
-                },
-              },
-              upsert: true,
-            },
-          });
+          const record: Omit<MetaDoc, '_id'> = {
+            base: item.v ?? meta?.base ?? null,
+            hash: incomingHash,
+            ct: item.ct ?? null,
+            deleted: content === null,
+            behind: null,
+            inflight: null,
+            baseDoc: keepBase ? content : null,
+          };
+          const key = syncKey(db, coll, item.id);
+          metaOps.push(
+            meta
+              ? { updateOne: { filter: { _id: key }, update: { $set: record }, upsert: true } }
+              : { insertOne: { document: { _id: key, ...record } } },
+          );
           ctx.clock.receive(item.v);
           result.applied += 1;
         }

@@ -118,7 +118,7 @@ export class Pull {
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;
-    const pipeline = [{ $match: ctx.rules.pullMatch(this.db, ctx.instanceId) }];
+    const pipeline = ctx.rules.pullPipeline(this.db, ctx.instanceId);
     const stream = ctx.central.db(this.db).watch<Document, Event>(pipeline, options);
     const close = () => void stream.close().catch(() => undefined);
     signal.addEventListener('abort', close, { once: true });

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SyncRules } from '../../sync/engine/rules.js';
+import { stampCommitTime } from '../../sync/push/central-ops.js';
 import { createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
 
 let cluster: TestCluster | undefined;
@@ -119,5 +121,44 @@ describe('collection rules', () => {
       async () =>
         (await east!.db.collection('orders').countDocuments({ _id: 'e1' as never })) === 0,
     );
+  });
+
+  it("drops central's commit-time stamps from pull's stream before the document lookup", async () => {
+    cluster = await createCluster({ sites: 1, start: false });
+    const { centralDb, dbName } = cluster;
+    const pipeline = new SyncRules({
+      databases: [{ name: dbName, collections: {} }],
+      exclude: [],
+    }).pullPipeline(dbName, 'this-site');
+    const stream = centralDb.watch(pipeline, { fullDocument: 'updateLookup' });
+    await stream.tryNext(); // opened now
+    const sales = centralDb.collection('sales');
+    const sync = { v: '1800000000000-000000-other', o: 'other', h: ['1800000000000-000000-other'] };
+    await sales.insertOne({ _id: 'stamped' as never, total: 1, _sync: sync });
+    const stamp = stampCommitTime(['stamped']);
+    await sales.updateMany(stamp.filter, stamp.update);
+    await sales.updateOne({ _id: 'stamped' as never }, { $set: { total: 2 } });
+    const seen: string[] = [];
+    while (seen.length < 2) {
+      const event = await stream.tryNext();
+      if (event)
+        seen.push(
+          `${event.operationType}${'updateDescription' in event ? ` ${Object.keys(event.updateDescription.updatedFields ?? {}).join()}` : ''}`,
+        );
+    }
+    expect(await stream.tryNext()).toBeNull();
+    expect(seen).toEqual(['insert', 'update total']);
+    expect((await sales.findOne({ _id: 'stamped' as never }))?.['_sync']).toHaveProperty('ct');
+    const explained = await centralDb.command({
+      aggregate: 1,
+      pipeline: [{ $changeStream: { fullDocument: 'updateLookup' } }, ...pipeline],
+      explain: true,
+    });
+    const stages = (explained['stages'] as object[]).map((stage) => JSON.stringify(stage));
+    const stampFilter = stages.findIndex((stage) => stage.includes('_sync.ct'));
+    const lookup = stages.findIndex((stage) => stage.includes('AddPostImage'));
+    expect(stampFilter).toBeGreaterThanOrEqual(0);
+    expect(stampFilter, 'the stamp filter runs before the lookup').toBeLessThan(lookup);
+    await stream.close();
   });
 });
