@@ -157,24 +157,34 @@ describe('recovery and clocks', () => {
     // captured version, but with the earlier content: the retry must not be judged landed, or the
     // edit is recorded as synced and its capture later dropped as an echo.
     let loseAck = false;
+    let lost = false;
     let gate: Promise<void> | undefined;
     let openGate = () => {};
+    let retried = false;
     let edit = async () => {};
+    let queuedForRetry = () => Promise.resolve(false);
     const faults: Faults = {
       async hit(point) {
-        if (point === 'capture:before-commit' && gate) await gate;
-        if (point !== 'push:after-central-write') return;
-        if (loseAck) {
-          loseAck = false;
-          // Capture holds the next edit until push has sent its retry.
-          gate = new Promise<void>((resolve) => {
+        // Once the failed send is queued in the outbox (it may have gone straight from capture,
+        // or from the outbox already), capture holds the next edit until push has retried.
+        if (point === 'capture:before-commit' && lost && !retried && (await queuedForRetry())) {
+          gate ??= new Promise<void>((resolve) => {
             openGate = resolve;
             setTimeout(resolve, 15_000);
           });
+          await gate;
+        }
+        if (point !== 'push:after-central-write') return;
+        if (loseAck) {
+          loseAck = false;
+          lost = true;
           await edit();
           throw new MongoNetworkError('connection reset after the write (lost acknowledgement)');
         }
-        openGate();
+        if (lost) {
+          retried = true;
+          openGate();
+        }
       },
     };
     cluster = await createCluster({ sites: 2, faults: [faults] });
@@ -184,13 +194,14 @@ describe('recovery and clocks', () => {
     await waitFor('sale-1 at central', async () =>
       Boolean(await cluster!.centralDb.collection('sales').findOne({ _id: 'sale-1' as never })),
     );
+    queuedForRetry = async () =>
+      (await a!.metaDb.collection('outbox').countDocuments({ '_id.id': 'sale-1' })) > 0;
     edit = async () => {
       await sales.updateOne({ _id: 'sale-1' as never }, { $set: { total: 12, status: 'paid' } });
     };
     loseAck = true;
     await sales.updateOne({ _id: 'sale-1' as never }, { $set: { total: 12 } });
-    await waitFor('the lost acknowledgement and the retry', () => gate !== undefined);
-    await gate;
+    await waitFor('the lost acknowledgement and the retry', () => retried);
     await waitFor('convergence', () => converged(cluster!, ['sales']));
     const atCentral = await cluster.centralDb
       .collection('sales')
