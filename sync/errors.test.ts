@@ -21,6 +21,14 @@ describe('isRetryable', () => {
       {} as never,
     );
     expect(isRetryable(whole)).toBe(true);
+    // Seen in the chaos runs while central's mongod was down: the socket error as the message.
+    for (const message of ['connect ECONNREFUSED 127.0.0.1:35359', 'read ECONNRESET']) {
+      const refused = new MongoBulkWriteError(
+        { message, code: undefined as never, writeErrors: [] },
+        {} as never,
+      );
+      expect(isRetryable(refused)).toBe(true);
+    }
   });
 
   it('never retries permanent errors, so poison cannot loop', () => {

@@ -180,7 +180,7 @@ async function rebaseOnOwnWrite(
     plan,
     central,
     doc,
-    doc === plan.doc ? plan.v : undefined, // as above: a merge gets a version of its own
+    doc === plan.doc ? plan.v : undefined, // a version names one content: a merge gets its own
     plan.doc,
   );
   if (v === undefined) return false;
