@@ -151,6 +151,7 @@ describe('recovery and clocks', () => {
         1,
     );
   });
+
   it('does not take a retry for landed when the document changed after a send whose acknowledgement was lost', async () => {
     // The send reaches central but the engine sees it fail. Before capture records the POS's next
     // edit, push retries with the document as it is now. Central's version history holds the
