@@ -77,8 +77,7 @@ export async function resolvePushConflict(
     plan,
     central,
     decision.doc,
-    // A version names one content: the site's version only for the site's document as it is.
-    decision.outcome === 'site' && sameContent(decision.doc, plan.doc) ? plan.v : undefined,
+    decision.outcome === 'site' ? plan.v : undefined,
     plan.doc,
   );
   if (v === undefined) return false; // central moved again: the entry stays and is retried
@@ -119,7 +118,9 @@ function conflictKind(plan: PushPlan, central: CentralState): ConflictKind {
  * version central now has, or undefined when central moved again meanwhile. `siteDoc`, the local
  * document merged in, is recorded in flight first (for counter and merge collections): if the
  * site stops before applying the resolution, its next push finds that version at central and
- * merges its later changes from that document, not from the older base.
+ * merges its later changes from that document, not from the older base. `preferredVersion`, the
+ * version `siteDoc` was sent under, is kept only when `doc` is that document unchanged: a version
+ * names one content, so a merge or a counted outcome gets a fresh one.
  */
 export async function writeResolution(
   ctx: EngineContext,
@@ -132,7 +133,10 @@ export async function writeResolution(
   if (sameContent(doc, central.doc)) return central.v;
   ctx.clock.receive(central.v);
   const v =
-    preferredVersion && compareVersions(preferredVersion, central.v) > 0
+    preferredVersion &&
+    siteDoc !== undefined &&
+    sameContent(doc, siteDoc) &&
+    compareVersions(preferredVersion, central.v) > 0
       ? preferredVersion
       : ctx.clock.now();
   if (siteDoc !== undefined && keepsBase(ctx.rules.ruleFor(key.db, key.coll)))
@@ -175,14 +179,7 @@ async function rebaseOnOwnWrite(
       newer: 'site',
     }).merged;
   }
-  const v = await writeResolution(
-    ctx,
-    plan,
-    central,
-    doc,
-    doc === plan.doc ? plan.v : undefined, // a version names one content: a merge gets its own
-    plan.doc,
-  );
+  const v = await writeResolution(ctx, plan, central, doc, plan.v, plan.doc);
   if (v === undefined) return false;
   if (doc !== plan.doc) {
     await applyResolvedLocally(ctx, plan, doc, v, { doc: plan.doc, seq: plan.entry.seq });
