@@ -63,10 +63,14 @@ export async function writeCentralVersion(
     if (!current) return true;
     const result = await collection.deleteOne(current);
     if (result.deletedCount !== 1) return false;
+    // The deleted document's scope value, as push's tombstones carry it: sites of other scopes
+    // skip the delete (tombstoneInScope).
+    const scope = ctx.rules.ruleFor(db, coll)?.scope;
+    const scopeValue: unknown = scope ? (over.doc?.[scope.field] ?? null) : undefined;
     await ctx.central
       .db(db)
       .collection(TOMBSTONES)
-      .bulkWrite([tombstoneOp(coll, id, v, ctx.instanceId)] as AnyBulkWriteOperation[]);
+      .bulkWrite([tombstoneOp(coll, id, v, ctx.instanceId, scopeValue)] as AnyBulkWriteOperation[]);
     return true;
   }
   if (!current) {

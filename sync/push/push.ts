@@ -9,7 +9,7 @@ import { isRetryable } from '../errors.js';
 import { idKey } from '../engine/apply.js';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
-import { compareVersions } from '../engine/hlc.js';
+import { compareVersions, parseVersion } from '../engine/hlc.js';
 import { TOMBSTONES, keepsBase } from '../engine/rules.js';
 import type { MetaDoc, OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
@@ -114,7 +114,7 @@ export class Push {
     }
     const docById = new Map(docs.map((doc) => [idKey(doc._id), doc]));
     const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
-    return entries.map((entry) => {
+    const plans = entries.map((entry): PushPlan => {
       const doc = docById.get(idKey(entry._id.id)) ?? null;
       const meta = metaById.get(idKey(entry._id.id));
       const hash = doc ? contentHash(doc) : null;
@@ -132,6 +132,47 @@ export class Push {
       }
       if (!meta || meta.deleted || !meta.base) return { ...plan, kind: 'drop' };
       return { ...plan, kind: 'delete' };
+    });
+    return this.unrecordedSends(plans);
+  }
+
+  /**
+   * A document deleted here that this site never recorded at central may be there all the same:
+   * a send whose acknowledgement was lost (or a crash before push recorded it) landed it. Its
+   * version history at central tells: a version this site wrote, newer than the recorded base,
+   * makes the drop a delete of that version (a conflict if another site wrote on top since).
+   */
+  private async unrecordedSends(plans: PushPlan[]): Promise<PushPlan[]> {
+    const drops = plans.filter((p) => p.kind === 'drop');
+    if (drops.length === 0) return plans;
+    const { db, coll } = drops[0]!;
+    const found = await this.ctx.central
+      .db(db)
+      .collection(coll)
+      .find(
+        { _id: { $in: drops.map((p) => p.id) as never[] } },
+        { projection: { '_sync.v': 1, '_sync.h': 1 } },
+      )
+      .toArray();
+    const sent = new Map<string, string>();
+    for (const doc of found) {
+      const own = versionsOf(doc).filter((v) => sentBy(v, this.ctx.instanceId));
+      const newest = own.sort(compareVersions).at(-1);
+      if (newest) sent.set(idKey(doc._id), newest);
+    }
+    return plans.map((p) => {
+      const landed = p.kind === 'drop' ? sent.get(idKey(p.id)) : undefined;
+      if (!landed || compareVersions(landed, p.meta?.base) <= 0) return p;
+      const meta: MetaDoc = {
+        ...(p.meta ?? { _id: p.entry._id, hash: null }),
+        base: landed,
+        deleted: false,
+      };
+      const v =
+        compareVersions(p.v, landed) > 0
+          ? p.v
+          : (this.ctx.clock.receive(landed), this.ctx.clock.now());
+      return { ...p, meta, v, kind: 'delete' };
     });
   }
 
@@ -384,6 +425,12 @@ export class Push {
  * hash makes a reused capture version name exactly one content. It sorts right after the captured
  * version and before any later one.
  */
+/** Whether this instance wrote `version` (content versions carry a `~hash` suffix). */
+function sentBy(version: string, instanceId: string): boolean {
+  const origin = parseVersion(version)?.origin;
+  return origin === instanceId || origin?.startsWith(`${instanceId}~`) === true;
+}
+
 export function contentVersion(captured: string, hash: string | null): string {
   return hash ? `${captured}~${hash.slice(0, 12)}` : captured;
 }

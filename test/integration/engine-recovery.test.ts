@@ -214,4 +214,31 @@ describe('recovery and clocks', () => {
       status: 'paid',
     });
   });
+
+  it('deletes at central a document whose first send landed unacknowledged and that the site deleted before the retry', async () => {
+    // The site has no record of the insert, so the delete looked like one of a document central
+    // never had, and was dropped: central kept the voided sale, and pull brought it back.
+    let loseAck = false;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'push:after-central-write' || !loseAck) return;
+        loseAck = false;
+        await cluster!.sites[0]!.db.collection('sales').deleteOne({ _id: 'void-1' as never });
+        throw new MongoNetworkError('connection reset after the write (lost acknowledgement)');
+      },
+    };
+    cluster = await createCluster({ sites: 2, faults: [faults] });
+    const [a, b] = cluster.sites;
+    const atCentral = (id: string) =>
+      cluster!.centralDb.collection('sales').countDocuments({ _id: id as never });
+    loseAck = true;
+    await a!.db.collection('sales').insertOne({ _id: 'void-1' as never, total: 4 });
+    await waitFor('the lost acknowledgement', () => !loseAck);
+    await a!.db.collection('sales').insertOne({ _id: 'next' as never, total: 1 });
+    await waitFor('the next sale at central', async () => (await atCentral('next')) === 1);
+    await waitFor('convergence', () => converged(cluster!, ['sales']));
+    expect(await atCentral('void-1')).toBe(0);
+    for (const site of [a!, b!])
+      expect(await site.db.collection('sales').countDocuments({ _id: 'void-1' as never })).toBe(0);
+  });
 });

@@ -123,6 +123,34 @@ describe('collection rules', () => {
     );
   });
 
+  it('gives the tombstone of a delete decided by conflict resolution the scope value', async () => {
+    cluster = await createCluster({
+      sites: 1,
+      siteIds: ['north'],
+      collections: {
+        orders: { scope: { field: 'siteId', includeGlobal: false }, strategy: 'site-wins' },
+      },
+    });
+    const [north] = cluster.sites;
+    await north!.db.collection('orders').insertOne({ _id: 'n1' as never, siteId: 'north' });
+    await waitFor(
+      'order at central',
+      async () => (await cluster!.centralDb.collection('orders').countDocuments()) === 1,
+    );
+    north!.proxy.cut();
+    await north!.db.collection('orders').deleteOne({ _id: 'n1' as never });
+    await cluster.headOffice.update(cluster.dbName, 'orders', 'n1', (d) => ({ ...d, paid: true }));
+    north!.proxy.restore();
+    // The site's delete wins its conflict with head office's edit, and is written by the resolution.
+    const tombstones = cluster.centralDb.collection('outpost_tombstones');
+    await waitFor('delete at central', async () => (await tombstones.countDocuments()) === 1);
+    expect(await cluster.centralDb.collection('orders').countDocuments()).toBe(0);
+    expect(await tombstones.findOne()).toMatchObject({
+      _id: { coll: 'orders', id: 'n1' },
+      s: 'north',
+    });
+  });
+
   it("drops central's commit-time stamps from pull's stream before the document lookup", async () => {
     cluster = await createCluster({ sites: 1, start: false });
     const { centralDb, dbName } = cluster;
