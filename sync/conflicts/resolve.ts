@@ -1,4 +1,4 @@
-import type { Document } from 'mongodb';
+import type { Document, Filter } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
@@ -68,6 +68,10 @@ export async function resolvePushConflict(
     base: base,
   });
   if (decision.outcome === 'manual') {
+    // The site changed the document since push read it (a newer sale, or the operator's own
+    // fix of an earlier conflict): this one is about a version the site no longer has. The
+    // entry stays queued, and the newer version meets central in a later round.
+    if (await changedSincePlanned(ctx, plan)) return false;
     if (clash) conflict.central = await clashingCentral(ctx, plan, clash);
     await recordOpen(ctx, { ...conflict, fields: decision.conflictingFields }, plan.entry.seq);
     return false;
@@ -187,6 +191,17 @@ async function rebaseOnOwnWrite(
   }
   await finishPushed(ctx, [{ ...plan, v: v! }]);
   return true;
+}
+
+/** Whether the local document, or its outbox entry, moved on since `plan` was read. */
+async function changedSincePlanned(ctx: EngineContext, plan: PushPlan): Promise<boolean> {
+  const entry = await ctx.store.outbox.findOne({ _id: plan.entry._id }, { projection: { seq: 1 } });
+  if (entry && entry.seq !== plan.entry.seq) return true;
+  const local = await ctx.local
+    .db(plan.db)
+    .collection(plan.coll)
+    .findOne({ _id: plan.id } as Filter<Document>);
+  return (local ? contentHash(local) : null) !== plan.hash;
 }
 
 /**

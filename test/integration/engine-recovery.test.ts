@@ -241,4 +241,45 @@ describe('recovery and clocks', () => {
     for (const site of [a!, b!])
       expect(await site.db.collection('sales').countDocuments({ _id: 'void-1' as never })).toBe(0);
   });
+
+  it('opens no conflict for a version the site replaced while its push was on the way', async () => {
+    // The push of the clashing version is at central when the site renames the item (a new
+    // edit, or the operator's fix of an earlier conflict). A conflict about the old version
+    // parked the entry, and the rename waited behind it for good.
+    let armed = false;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'push:after-central-write' || !armed) return;
+        const site = cluster!.sites[0]!;
+        const queued = { '_id.id': 'site-item' };
+        if ((await site.metaDb.collection('outbox').countDocuments(queued)) === 0) return;
+        armed = false;
+        await site.db
+          .collection('items')
+          .updateOne({ _id: 'site-item' as never }, { $set: { sku: 'LATTE-2' } });
+      },
+    };
+    cluster = await createCluster({ sites: 1, faults: [faults] });
+    const [a] = cluster.sites;
+    const { centralDb, dbName, headOffice } = cluster;
+    await centralDb.collection('items').createIndex({ sku: 1 }, { unique: true });
+    await headOffice.insert(dbName, 'items', { _id: 'hq-item', sku: 'LATTE' });
+    a!.proxy.cut();
+    armed = true;
+    await a!.db.collection('items').insertOne({ _id: 'site-item' as never, sku: 'LATTE' });
+    await waitFor(
+      'the clashing item queued',
+      async () =>
+        (await a!.metaDb.collection('outbox').countDocuments({ '_id.id': 'site-item' })) === 1,
+    );
+    a!.proxy.restore();
+    await waitFor(
+      'the renamed item at central',
+      async () =>
+        (await centralDb.collection('items').findOne({ _id: 'site-item' as never }))?.['sku'] ===
+        'LATTE-2',
+    );
+    expect(armed).toBe(false);
+    expect(await a!.metaDb.collection('conflicts').countDocuments()).toBe(0);
+  });
 });
