@@ -470,14 +470,14 @@ export class Push {
  * hash makes a reused capture version name exactly one content. It sorts right after the captured
  * version and before any later one.
  */
+export function contentVersion(captured: string, hash: string | null): string {
+  return hash ? `${captured}~${hash.slice(0, 12)}` : captured;
+}
+
 /** Whether this instance wrote `version` (content versions carry a `~hash` suffix). */
 function sentBy(version: string, instanceId: string): boolean {
   const origin = parseVersion(version)?.origin;
   return origin === instanceId || origin?.startsWith(`${instanceId}~`) === true;
-}
-
-export function contentVersion(captured: string, hash: string | null): string {
-  return hash ? `${captured}~${hash.slice(0, 12)}` : captured;
 }
 
 /**
