@@ -9,7 +9,6 @@ import {
 } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
-import { idKey } from '../engine/apply.js';
 import { syncKey, type OutboxDoc } from '../engine/store.js';
 import { unlessStalled } from '../util/stall.js';
 
@@ -19,11 +18,9 @@ type Event = ChangeStreamDocument & {
 };
 
 /**
- * Local change stream of one database -> central, or the outbox. Online, each batch of events is
- * pushed straight away and only what that leaves (conflicts, failures) becomes outbox entries;
- * offline or paused, the whole batch does. The entries and the resume token after the batch are
- * written in one local transaction, and the token only after the direct push, so a crash repeats
- * a batch at worst and loses nothing. Capture never reads documents: push reads them when it sends.
+ * Local change stream of one database -> coalesced outbox entries. Each batch of events and the
+ * resume token after it are written in one local transaction, so a crash loses or repeats nothing.
+ * Capture never reads documents: push reads them when it sends.
  */
 export class Capture {
   private seq = 0;
@@ -54,14 +51,7 @@ export class Capture {
       );
       checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
     }
-    // Above every queued entry as well: settling entries by their sequences (finishPushed)
-    // needs them unique, and a first start cut short enqueues without saving its position.
-    const newest = await store.outbox
-      .find({ '_id.db': this.db }, { projection: { seq: 1 } })
-      .sort({ seq: -1 })
-      .limit(1)
-      .next();
-    this.seq = Math.max(checkpoint?.seq ?? 0, newest?.seq ?? 0);
+    this.seq = checkpoint?.seq ?? 0;
     if (!checkpoint?.initialEnqueued) {
       await this.enqueueUnsynced();
       await store.checkpoints.updateOne(
@@ -87,26 +77,17 @@ export class Capture {
     signal.addEventListener('abort', close, { once: true });
     try {
       let pending: Event[] = [];
-      let firstAt = 0;
-      let next: Promise<Event | null> | undefined;
       while (!signal.aborted) {
         // As in pull: a stream that neither answers nor fails for a minute is restarted.
-        if (!next) {
-          next = unlessStalled(stream.tryNext(), 60_000, 'The local change stream', close);
-          next.catch(() => undefined); // awaited below, perhaps only after a flush
-        }
-        // A batch waits up to captureLingerMs for more events (the getMore stays in flight):
-        // at till rates one push per few writes instead of per write, for a few ms of latency.
-        const linger = pending.length > 0 ? firstAt + tunables.captureLingerMs - Date.now() : 0;
-        const event =
-          pending.length === 0 ? await next : linger > 0 ? await orTimeout(next, linger) : LINGERED;
-        if (event !== LINGERED) {
-          next = undefined;
-          if (event) {
-            if (pending.length === 0) firstAt = Date.now();
-            pending.push(event);
-            if (pending.length < tunables.batchSize) continue;
-          }
+        const event = await unlessStalled(
+          stream.tryNext(),
+          60_000,
+          'The local change stream',
+          close,
+        );
+        if (event) {
+          pending.push(event);
+          if (pending.length < tunables.batchSize && stream.bufferedCount() > 0) continue;
         }
         if (pending.length > 0) {
           await this.flush(pending, stream.resumeToken);
@@ -125,66 +106,37 @@ export class Capture {
   }
 
   private async flush(events: Event[], token: ResumeToken): Promise<void> {
-    const batch = { count: events.length, since: new Date() };
-    this.ctx.capturing.add(batch);
-    try {
-      await this.send(events, token);
-    } finally {
-      this.ctx.capturing.delete(batch);
-    }
-  }
-
-  private async send(events: Event[], token: ResumeToken): Promise<void> {
     const { store, local, clock } = this.ctx;
     const now = new Date(this.ctx.wallClock());
-    // One entry per document: the latest event decides (push reads the document as it is now).
-    const latest = new Map<string, OutboxDoc>();
+    const writes: AnyBulkWriteOperation<OutboxDoc>[] = [];
     for (const event of events) {
       if (!event.ns?.coll || !event.documentKey) continue;
       this.seq += 1;
-      const key = syncKey(this.db, event.ns.coll, event.documentKey._id);
-      latest.set(`${key.coll}\u0000${idKey(key.id)}`, {
-        _id: key,
-        seq: this.seq,
-        v: clock.now(),
-        op: event.operationType === 'delete' ? 'delete' : 'upsert',
-        firstAt: now,
-        nextAt: new Date(0),
-        attempts: 0,
+      const op: OutboxDoc['op'] = event.operationType === 'delete' ? 'delete' : 'upsert';
+      writes.push({
+        updateOne: {
+          filter: { _id: syncKey(this.db, event.ns.coll, event.documentKey._id) },
+          update: {
+            $set: { seq: this.seq, v: clock.now(), op },
+            $setOnInsert: { firstAt: now, nextAt: new Date(0), attempts: 0 },
+          },
+          upsert: true,
+        },
       });
     }
-    // Online, the batch goes straight to central; only what that leaves goes to the outbox.
-    const queued = this.ctx.pushDirect
-      ? await this.ctx.pushDirect([...latest.values()])
-      : [...latest.values()];
-    const writes: AnyBulkWriteOperation<OutboxDoc>[] = queued.map((entry) => ({
-      updateOne: {
-        filter: { _id: entry._id },
-        update: {
-          $set: { seq: entry.seq, v: entry.v, op: entry.op },
-          $setOnInsert: { firstAt: now, nextAt: new Date(0), attempts: 0 },
-        },
-        upsert: true,
-      },
-    }));
-    const position = { $set: { token, seq: this.seq, updatedAt: now } };
-    if (writes.length === 0) {
-      await this.ctx.faults?.hit('capture:before-commit');
-      await store.checkpoints.updateOne({ _id: this.checkpointId }, position, { upsert: true });
-    } else {
-      const session = local.startSession();
-      try {
-        await session.withTransaction(async () => {
-          await store.outbox.bulkWrite(writes, { session, ordered: false });
-          await store.checkpoints.updateOne({ _id: this.checkpointId }, position, {
-            upsert: true,
-            session,
-          });
-          await this.ctx.faults?.hit('capture:before-commit');
-        });
-      } finally {
-        await session.endSession();
-      }
+    const session = local.startSession();
+    try {
+      await session.withTransaction(async () => {
+        if (writes.length > 0) await store.outbox.bulkWrite(writes, { session, ordered: false });
+        await store.checkpoints.updateOne(
+          { _id: this.checkpointId },
+          { $set: { token, seq: this.seq, updatedAt: now } },
+          { upsert: true, session },
+        );
+        await this.ctx.faults?.hit('capture:before-commit');
+      });
+    } finally {
+      await session.endSession();
     }
     // After the commit, not in the transaction: every push and pull updates this document, and
     // writing it inside made capture's 1,000-upsert transactions contend with them (20k documents
@@ -198,7 +150,7 @@ export class Capture {
     await this.ctx.faults?.hit('capture:after-commit');
     this.lastSavedToken = JSON.stringify(token);
     this.lastSaveAt = Date.now();
-    this.ctx.metrics.captured += latest.size;
+    this.ctx.metrics.captured += writes.length;
     if (writes.length > 0) this.ctx.notifyPush();
   }
 
@@ -282,19 +234,4 @@ export class Capture {
 async function operationTime(ctx: EngineContext): Promise<Timestamp> {
   const reply = await ctx.local.db('admin').command({ ping: 1 });
   return reply['operationTime'] as Timestamp;
-}
-
-const LINGERED = Symbol('lingered');
-
-/** `work`'s result, or LINGERED once `ms` pass first (work goes on: await it later). */
-async function orTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof LINGERED> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<typeof LINGERED>((resolve) => (timer = setTimeout(() => resolve(LINGERED), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

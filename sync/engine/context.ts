@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { BackoffPolicy } from '../util/backoff.js';
 import type { HybridClock } from './hlc.js';
 import type { SyncRules } from './rules.js';
-import type { LocalStore, OutboxDoc } from './store.js';
+import type { LocalStore } from './store.js';
 
 /** Named points where tests inject a crash (`kill -9`) or an error. */
 export type FaultPoint =
@@ -25,8 +25,6 @@ export interface Faults {
 export interface EngineTunables {
   batchSize: number;
   pullBatchSize: number;
-  /** How long capture waits for more events before sending a batch that is not full. */
-  captureLingerMs: number;
   pushIntervalMs: number;
   lookbackMs: number;
   idleTokenSaveMs: number;
@@ -40,7 +38,6 @@ export interface EngineTunables {
 export const DEFAULT_TUNABLES: EngineTunables = {
   batchSize: 500,
   pullBatchSize: 500,
-  captureLingerMs: 20,
   pushIntervalMs: 200,
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
@@ -77,16 +74,6 @@ export interface EngineContext {
   };
   /** Engine events beyond state changes: `conflict-opened` (key) when one awaits the operator. */
   events: EventEmitter;
-  /**
-   * Pushes a capture batch straight to central while the engine is online and not paused, and
-   * returns the entries that still need the outbox (all of them when it cannot push now).
-   */
-  pushDirect?: ((entries: OutboxDoc[]) => Promise<OutboxDoc[]>) | undefined;
-  /**
-   * Capture batches between their change events and the commit of whatever they leave in the
-   * outbox: the status counts them as waiting, so nothing looks settled while it is on its way.
-   */
-  capturing: Set<{ count: number; since: Date }>;
   /** Wakes the push loop (capture calls it after each batch). */
   notifyPush(): void;
   /** Records a central failure or success for offline detection. */

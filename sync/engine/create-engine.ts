@@ -33,8 +33,7 @@ import {
 import { HybridClock } from './hlc.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { SyncRules, type RulesInput } from './rules.js';
-import { openLocalStore, storeHandles, type OutboxDoc } from './store.js';
-import { idKey } from './apply.js';
+import { openLocalStore, storeHandles } from './store.js';
 
 export interface SyncEngineOptions {
   instanceId: string;
@@ -196,7 +195,6 @@ class Engine implements SyncEngine {
         tunables: this.tunables,
         faults: this.options.faults,
         metrics: this.counters,
-        capturing: new Set(),
         notifyPush: () => this.wakePush?.(),
         reportCentral: (ok, error) => this.reportCentral(ok, error),
         events: this.events,
@@ -260,10 +258,6 @@ class Engine implements SyncEngine {
       );
     }
     const push = new Push(ctx);
-    ctx.pushDirect = (entries) =>
-      control.signal.aborted || this.centralDown || !this.centralSeen
-        ? Promise.resolve(entries)
-        : this.pushStraight(push, entries);
     this.loops.push(
       this.supervise('push', (signal) => this.pushLoop(push, signal), control.signal),
     );
@@ -312,13 +306,7 @@ class Engine implements SyncEngine {
       this.ctx && this.state.name !== 'stopped'
         ? (this.lastCounts = await this.storeCounts(this.ctx))
         : (this.lastCounts ?? NO_COUNTS);
-    const { quarantined, openConflicts } = counts;
-    let outboxDepth = counts.outboxDepth;
-    let oldestFirstAt = counts.oldestFirstAt;
-    for (const batch of this.ctx?.capturing ?? []) {
-      outboxDepth += batch.count;
-      if (!oldestFirstAt || batch.since < oldestFirstAt) oldestFirstAt = batch.since;
-    }
+    const { outboxDepth, oldestFirstAt, quarantined, openConflicts } = counts;
     const last = [this.counters.lastPushAt, this.counters.lastPullAt]
       .filter((d) => d !== undefined)
       .sort((a, b) => b.getTime() - a.getTime())[0];
@@ -351,21 +339,6 @@ class Engine implements SyncEngine {
       ctx.store.conflicts.countDocuments({ state: 'open' }),
     ]);
     return { outboxDepth, oldestFirstAt: oldest?.firstAt ?? null, quarantined, openConflicts };
-  }
-
-  /**
-   * A document that already waits in the outbox stays on that path (its entry may be backing
-   * off, parked by a conflict, or in a push round right now); the others go straight out.
-   */
-  private async pushStraight(push: Push, entries: OutboxDoc[]): Promise<OutboxDoc[]> {
-    const queued = await this.ctx!.store.outbox.find(
-      { _id: { $in: entries.map((entry) => entry._id) } },
-      { projection: { _id: 1 } },
-    ).toArray();
-    const waiting = new Set(queued.map((entry) => idKey(entry._id)));
-    const direct = entries.filter((entry) => !waiting.has(idKey(entry._id)));
-    const left = direct.length > 0 ? await push.sendDirect(direct) : [];
-    return [...entries.filter((entry) => waiting.has(idKey(entry._id))), ...left];
   }
 
   private async pushLoop(push: Push, signal: AbortSignal): Promise<void> {

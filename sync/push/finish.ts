@@ -1,6 +1,4 @@
-import type { Filter } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
-import type { OutboxDoc } from '../engine/store.js';
 import type { PushPlan } from './push.js';
 import { keepsBase } from '../engine/rules.js';
 
@@ -8,11 +6,7 @@ import { keepsBase } from '../engine/rules.js';
  * Records what central now holds for each plan and removes the outbox entries that did not change
  * meanwhile (same capture sequence). Safe to repeat: a crash before it only causes an echo later.
  */
-export async function finishPushed(
-  ctx: EngineContext,
-  plans: PushPlan[],
-  options: { outbox: boolean } = { outbox: true },
-): Promise<void> {
+export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promise<void> {
   if (plans.length === 0) return;
   const { store } = ctx;
   const keepBase = (p: PushPlan) => keepsBase(ctx.rules.ruleFor(p.db, p.coll));
@@ -71,26 +65,15 @@ export async function finishPushed(
   if (metaWrites.length > 0) await store.meta.bulkWrite(metaWrites, { ordered: false });
   await ctx.faults?.hit('push:after-meta');
   // A write keeps an entry pull flagged meanwhile (a newer central version to fetch next round);
-  // an echo, a refresh or a drop settles it. An entry captured again since has a new sequence,
-  // and sequences are unique within a database (every group is one collection), so matching the
-  // batch's ids and sequences as two sets removes exactly the unchanged entries: one indexed
-  // delete, where an $or of one clause per entry took 40% of a backlog drain. A push straight
-  // from capture has no entries to remove.
-  if (options.outbox) {
-    const settle = (group: PushPlan[], also: Filter<OutboxDoc>) =>
-      group.length === 0
-        ? undefined
-        : store.outbox.deleteMany({
-            _id: { $in: group.map((p) => p.entry._id) },
-            seq: { $in: group.map((p) => p.entry.seq) },
-            ...also,
-          });
-    await settle(written, { refresh: { $ne: true } });
-    await settle(
-      plans.filter((p) => !wrote(p)),
-      {},
-    );
-  }
+  // an echo, a refresh or a drop settles it.
+  // One deleteMany over the batch: about twice as fast as a deleteOne per entry.
+  await store.outbox.deleteMany({
+    $or: plans.map((p) =>
+      wrote(p)
+        ? { _id: p.entry._id, seq: p.entry.seq, refresh: { $ne: true } }
+        : { _id: p.entry._id, seq: p.entry.seq },
+    ),
+  });
   await store.checkpoints.updateOne(
     { _id: 'hlc' },
     { $max: { l: ctx.clock.state.l } },

@@ -72,7 +72,12 @@ export class Push {
       quarantined: 0,
       failed: 0,
     };
-    for (const group of byCollection(entries)) {
+    const groups = new Map<string, OutboxDoc[]>();
+    for (const entry of entries) {
+      const name = `${entry._id.db}\u0000${entry._id.coll}`;
+      groups.set(name, [...(groups.get(name) ?? []), entry]);
+    }
+    for (const group of groups.values()) {
       try {
         await this.pushGroup(group, round);
       } catch (error) {
@@ -83,56 +88,6 @@ export class Push {
       }
     }
     return round;
-  }
-
-  /**
-   * Straight from capture, without the outbox: pushes the changes of one capture batch and
-   * returns those that still need an outbox entry (a conflict, a poison, a per-document
-   * transient error, a newer central version to fetch, or the whole batch when central fails).
-   * Those take the outbox path, where conflicts are resolved; capture writes them, with its
-   * resume token, only after this returns, so a crash in between repeats the batch, and a
-   * repeated push is an echo or a conflict with this site's own write, both settled as usual.
-   */
-  async sendDirect(entries: OutboxDoc[]): Promise<OutboxDoc[]> {
-    const left: OutboxDoc[] = [];
-    for (const group of byCollection(entries)) {
-      try {
-        const plans = await this.plan(group);
-        const done = plans.filter((p) => p.kind === 'echo' || p.kind === 'drop');
-        this.ctx.metrics.echoesDropped += done.length;
-        const writes = plans.filter(
-          (p) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete',
-        );
-        if (writes.length > 0) {
-          const { succeeded } = await this.writeCentral(writes);
-          done.push(...succeeded);
-          this.ctx.metrics.pushed += succeeded.length;
-        }
-        await finishPushed(this.ctx, done, { outbox: false });
-        // Pull skipped a newer central version while this push was in flight (the document
-        // had an unsynced change then): an outbox entry makes the next round fetch it.
-        const behind =
-          done.length === 0
-            ? []
-            : await this.ctx.store.meta
-                .find(
-                  { _id: { $in: done.map((p) => p.entry._id) }, behind: { $ne: null } },
-                  { projection: { _id: 1 } },
-                )
-                .toArray();
-        const settled = new Set(done.map((p) => p.entry));
-        const refetch = new Set(behind.map((meta) => idKey(meta._id.id)));
-        left.push(
-          ...group.filter((entry) => !settled.has(entry) || refetch.has(idKey(entry._id.id))),
-        );
-      } catch (error) {
-        if (!isRetryable(error)) throw error;
-        this.ctx.reportCentral(false, error);
-        this.ctx.metrics.pushFailures += group.length;
-        left.push(...group);
-      }
-    }
-    return left;
   }
 
   private async plan(entries: OutboxDoc[]): Promise<PushPlan[]> {
@@ -494,16 +449,4 @@ export function uniqueClash(
   const index = /index: (\S+) dup key/.exec(message ?? '')?.[1];
   if (!index || index === '_id_') return undefined;
   return { index, keyValue: keyValue ?? null };
-}
-
-/** Entries grouped by database and collection: each push round writes one collection at a time. */
-function byCollection(entries: OutboxDoc[]): OutboxDoc[][] {
-  const groups = new Map<string, OutboxDoc[]>();
-  for (const entry of entries) {
-    const name = `${entry._id.db}\u0000${entry._id.coll}`;
-    const group = groups.get(name);
-    if (group) group.push(entry);
-    else groups.set(name, [entry]);
-  }
-  return [...groups.values()];
 }
