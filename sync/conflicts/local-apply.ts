@@ -47,12 +47,10 @@ export async function applyResolvedLocally(
         );
       return;
     }
-    // Changed since push read it: a newer capture, or a write capture has not seen yet (compare
-    // content, never the sequence alone, or that sale would be overwritten).
-    const changedSince =
-      (entry !== null && pushed.seq !== null && entry.seq !== pushed.seq) ||
-      (local === null) !== (pushed.doc === null) ||
-      (local !== null && pushed.doc !== null && contentHash(local) !== contentHash(pushed.doc));
+    const changedSince = movedOn(entry, local, {
+      hash: pushed.doc ? contentHash(pushed.doc) : null,
+      seq: pushed.seq,
+    });
     let target = content;
     if (changedSince) {
       if (local && content) {
@@ -101,4 +99,18 @@ export async function applyResolvedLocally(
       );
   });
   ctx.clock.receive(v);
+}
+
+/**
+ * Whether the site moved on since push read a document (content hash `hash`, capture sequence
+ * `seq`): a newer capture, or a write capture has not seen yet (compare content, never the
+ * sequence alone, or that sale would be overwritten).
+ */
+export function movedOn(
+  entry: { seq: number } | null,
+  local: Document | null,
+  pushed: { hash: string | null; seq: number | null },
+): boolean {
+  if (entry !== null && pushed.seq !== null && entry.seq !== pushed.seq) return true;
+  return (local ? contentHash(local) : null) !== pushed.hash;
 }

@@ -13,7 +13,7 @@ import {
   type CentralState,
 } from './central-state.js';
 import { decide, type ConflictKind } from './decide.js';
-import { applyResolvedLocally } from './local-apply.js';
+import { applyResolvedLocally, movedOn } from './local-apply.js';
 import { mergeDocuments } from './merge.js';
 import { recordOpen, recordResolved, type NewConflict } from './record.js';
 import { syncKey } from '../engine/store.js';
@@ -196,12 +196,11 @@ async function rebaseOnOwnWrite(
 /** Whether the local document, or its outbox entry, moved on since `plan` was read. */
 async function changedSincePlanned(ctx: EngineContext, plan: PushPlan): Promise<boolean> {
   const entry = await ctx.store.outbox.findOne({ _id: plan.entry._id }, { projection: { seq: 1 } });
-  if (entry && entry.seq !== plan.entry.seq) return true;
   const local = await ctx.local
     .db(plan.db)
     .collection(plan.coll)
     .findOne({ _id: plan.id } as Filter<Document>);
-  return (local ? contentHash(local) : null) !== plan.hash;
+  return movedOn(entry, local, { hash: plan.hash, seq: plan.entry.seq });
 }
 
 /**
