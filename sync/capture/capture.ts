@@ -194,7 +194,15 @@ export class Capture {
       let batch: Document[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
+        // The sequence is saved before the entries that use it: a start cut short must not issue
+        // these numbers again, since push removes an entry by its sequence (see finishPushed).
+        await store.checkpoints.updateOne(
+          { _id: this.checkpointId },
+          { $max: { seq: this.seq } },
+          { upsert: true },
+        );
         await store.outbox.bulkWrite(batch as never[], { ordered: false });
+        await this.ctx.faults?.hit('capture:after-enqueue-batch');
         enqueued += batch.length;
         batch = [];
       };
@@ -221,11 +229,6 @@ export class Capture {
       for (const { id, hash } of synced.values()) if (hash !== null) await enqueue(id, 'delete');
       await flush();
     }
-    await store.checkpoints.updateOne(
-      { _id: this.checkpointId },
-      { $set: { seq: this.seq } },
-      { upsert: true },
-    );
     if (enqueued > 0) this.ctx.notifyPush();
     return enqueued;
   }

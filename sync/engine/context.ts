@@ -10,6 +10,7 @@ import type { LocalStore } from './store.js';
 export type FaultPoint =
   | 'capture:before-commit'
   | 'capture:after-commit'
+  | 'capture:after-enqueue-batch'
   | 'push:before-central-write'
   | 'push:after-central-write'
   | 'push:after-tombstones'

@@ -189,8 +189,10 @@ export class Push {
     const writes = plans.filter(
       (p) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete',
     );
+    let inserted: unknown[] = [];
     if (writes.length > 0) {
       const outcome = await this.writeCentral(writes);
+      inserted = outcome.succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
       done.push(...outcome.succeeded);
       for (const { plan, code, message } of outcome.poisoned)
         await this.quarantine(plan, code, message, round);
@@ -202,7 +204,26 @@ export class Push {
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
     }
-    await finishPushed(this.ctx, done);
+    // Central's stamps and the site's bookkeeping touch different servers: side by side. Either
+    // may be cut short; a missing stamp is picked up by pull's catch-up scan, missing bookkeeping
+    // makes the next round an echo.
+    const settled = await Promise.allSettled([
+      this.stampCommitTime(entries[0]!._id, inserted),
+      finishPushed(this.ctx, done),
+    ]);
+    for (const result of settled) if (result.status === 'rejected') throw result.reason;
+  }
+
+  private async stampCommitTime(
+    group: { db: string; coll: string },
+    inserted: unknown[],
+  ): Promise<void> {
+    if (inserted.length === 0) return;
+    const stamp = stampCommitTime(inserted);
+    await this.ctx.central
+      .db(group.db)
+      .collection(group.coll)
+      .updateMany(stamp.filter, stamp.update);
   }
 
   private async writeCentral(plans: PushPlan[]) {
@@ -295,11 +316,6 @@ export class Push {
         if (ok) succeeded.push(plan);
         else conflicted.push({ plan });
       }
-    }
-    const inserted = succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
-    if (inserted.length > 0) {
-      const stamp = stampCommitTime(inserted);
-      await central.updateMany(stamp.filter, stamp.update);
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
     return { succeeded, conflicted, poisoned };
