@@ -3,11 +3,13 @@ import {
   type AnyBulkWriteOperation,
   type ChangeStreamDocument,
   type ChangeStreamOptions,
+  type ClientSession,
   type Document,
   type ResumeToken,
   type Timestamp,
 } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
+import { idKey } from '../engine/apply.js';
 import { contentHash } from '../engine/hash.js';
 import { syncKey, type OutboxDoc } from '../engine/store.js';
 import { unlessStalled } from '../util/stall.js';
@@ -108,26 +110,32 @@ export class Capture {
   private async flush(events: Event[], token: ResumeToken): Promise<void> {
     const { store, local, clock } = this.ctx;
     const now = new Date(this.ctx.wallClock());
-    const writes: AnyBulkWriteOperation<OutboxDoc>[] = [];
+    // The last event of each document in the batch makes its entry.
+    const latest = new Map<string, OutboxDoc>();
+    let captured = 0;
     for (const event of events) {
       if (!event.ns?.coll || !event.documentKey) continue;
       this.seq += 1;
-      const op: OutboxDoc['op'] = event.operationType === 'delete' ? 'delete' : 'upsert';
-      writes.push({
-        updateOne: {
-          filter: { _id: syncKey(this.db, event.ns.coll, event.documentKey._id) },
-          update: {
-            $set: { seq: this.seq, v: clock.now(), op },
-            $setOnInsert: { firstAt: now, nextAt: new Date(0), attempts: 0 },
-          },
-          upsert: true,
-        },
+      captured += 1;
+      latest.set(`${event.ns.coll}\u0000${idKey(event.documentKey._id)}`, {
+        _id: syncKey(this.db, event.ns.coll, event.documentKey._id),
+        seq: this.seq,
+        v: clock.now(),
+        op: event.operationType === 'delete' ? 'delete' : 'upsert',
+        firstAt: now,
+        nextAt: new Date(0),
+        attempts: 0,
       });
     }
+    const entries = [...latest.values()];
     const session = local.startSession();
     try {
       await session.withTransaction(async () => {
-        if (writes.length > 0) await store.outbox.bulkWrite(writes, { session, ordered: false });
+        if (entries.length > 0)
+          await store.outbox.bulkWrite(await this.outboxWrites(entries, session), {
+            session,
+            ordered: false,
+          });
         await store.checkpoints.updateOne(
           { _id: this.checkpointId },
           { $set: { token, seq: this.seq, updatedAt: now } },
@@ -150,8 +158,37 @@ export class Capture {
     await this.ctx.faults?.hit('capture:after-commit');
     this.lastSavedToken = JSON.stringify(token);
     this.lastSaveAt = Date.now();
-    this.ctx.metrics.captured += writes.length;
-    if (writes.length > 0) this.ctx.notifyPush();
+    this.ctx.metrics.captured += captured;
+    if (captured > 0) this.ctx.notifyPush();
+  }
+
+  /**
+   * A document with no entry yet gets a plain insert, about three times cheaper than an upsert
+   * on this mongod; one already queued keeps its first-seen time and attempts. Read in the
+   * capture's transaction: an entry push removes meanwhile makes it a write conflict, retried.
+   */
+  private async outboxWrites(
+    entries: OutboxDoc[],
+    session: ClientSession,
+  ): Promise<AnyBulkWriteOperation<OutboxDoc>[]> {
+    const queued = new Set(
+      (
+        await this.ctx.store.outbox
+          .find({ _id: { $in: entries.map((e) => e._id) } }, { projection: { _id: 1 }, session })
+          .toArray()
+      ).map((entry) => idKey(entry._id)),
+    );
+    return entries.map(({ _id, seq, v, op, firstAt, nextAt, attempts }) =>
+      queued.has(idKey(_id))
+        ? {
+            updateOne: {
+              filter: { _id },
+              update: { $set: { seq, v, op }, $setOnInsert: { firstAt, nextAt, attempts } },
+              upsert: true,
+            },
+          }
+        : { insertOne: { document: { _id, seq, v, op, firstAt, nextAt, attempts } } },
+    );
   }
 
   /** With no events the post-batch resume token still advances; keep it so resume is cheap. */
