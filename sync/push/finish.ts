@@ -83,8 +83,8 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
 }
 
 /**
- * Filters for the outbox entries of `plans` that capture has not changed since push read them (same
- * sequence). Capture issues each sequence once per database, counting up, so an entry whose
+ * Filters for the outbox entries of `plans` that capture has not changed since push read them
+ * (same sequence). Capture issues each sequence once per database, counting up, so an entry whose
  * sequence is still among the batch's has that of its own read: one `$in` on ids and one on
  * sequences does it, five times faster than an `$or` of (id, sequence) pairs for a batch of 1,000.
  * Verify's repair queues entries with sequence 0, the one number issued more than once: those
