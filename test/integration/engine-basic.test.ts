@@ -1,3 +1,4 @@
+import type { Document } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   converged,
@@ -27,9 +28,14 @@ describe('sync engine: capture, push, pull', () => {
       'sale at site b',
       async () => (await b.db.collection('sales').findOne({ _id: 's1' as never })) !== null,
     );
-    const atCentral = await cluster.centralDb.collection('sales').findOne({ _id: 's1' as never });
-    expect(atCentral?.['_sync']).toMatchObject({ o: a.instanceId });
-    const sync = atCentral?.['_sync'] as CentralSync;
+    // The commit-time stamp follows the insert (push does not wait for it).
+    let atCentral: Document | null = null;
+    await waitFor('the commit time stamped at central', async () => {
+      atCentral = await cluster!.centralDb.collection('sales').findOne({ _id: 's1' as never });
+      return (atCentral?.['_sync'] as CentralSync | undefined)?.ct !== undefined;
+    });
+    expect(atCentral!['_sync']).toMatchObject({ o: a.instanceId });
+    const sync = atCentral!['_sync'] as CentralSync;
     expect(typeof sync.v).toBe('string');
     expect(sync.ct?._bsontype).toBe('Timestamp');
     // Local data stays clean: no _sync at the sites.
