@@ -33,7 +33,7 @@ import {
 import { HybridClock } from './hlc.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { SyncRules, type RulesInput } from './rules.js';
-import { openLocalStore, storeHandles } from './store.js';
+import { openLocalStore, storeHandles, UNPARKED } from './store.js';
 
 export interface SyncEngineOptions {
   instanceId: string;
@@ -447,10 +447,7 @@ class Engine implements SyncEngine {
       this.setActivity('syncing');
       // Work backed off while offline is due now: drain without waiting out the backoff.
       void this.ctx?.store.outbox
-        .updateMany(
-          { nextAt: { $gt: new Date() }, parked: { $ne: true } },
-          { $set: { nextAt: new Date(0) } },
-        )
+        .updateMany({ nextAt: { $gt: new Date() }, ...UNPARKED }, { $set: { nextAt: new Date(0) } })
         .then(() => this.wakePush?.())
         .catch((cause: unknown) =>
           this.logger.debug({ event: 'outbox.reset-failed', error: cause }),

@@ -1,4 +1,4 @@
-import type { Collection, Document, MongoClient, ResumeToken, Timestamp } from 'mongodb';
+import type { Collection, Document, Filter, MongoClient, ResumeToken, Timestamp } from 'mongodb';
 import type { HlcState } from './hlc.js';
 
 /** Identifies one synced document. Always built by `syncKey` so field order is stable. */
@@ -36,6 +36,14 @@ export interface MetaDoc {
   /** The synced document itself, for collections that merge field by field. */
   baseDoc?: Document | null | undefined;
 }
+
+/**
+ * Outbox entries not parked by a manual conflict. Not `{ parked: { $ne: true } }`: that is two
+ * ranges of the { parked, nextAt } index, and ordering them by nextAt sorted the whole queue on
+ * every push round (50k entries: 50k keys examined for a batch of 1,000). Two equality points
+ * merge in nextAt order and stop at the batch.
+ */
+export const UNPARKED: Filter<OutboxDoc> = { parked: { $in: [null, false] } } as Filter<OutboxDoc>;
 
 /** One pending local change per document (coalesced). */
 export interface OutboxDoc {

@@ -11,7 +11,7 @@ import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { compareVersions, parseVersion } from '../engine/hlc.js';
 import { TOMBSTONES, keepsBase } from '../engine/rules.js';
-import type { MetaDoc, OutboxDoc } from '../engine/store.js';
+import { UNPARKED, type MetaDoc, type OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import {
@@ -60,7 +60,7 @@ export class Push {
     const { store, tunables } = this.ctx;
     const now = new Date(Date.now());
     const entries = await store.outbox
-      .find({ parked: { $ne: true }, nextAt: { $lte: now } })
+      .find({ ...UNPARKED, nextAt: { $lte: now } })
       .sort({ nextAt: 1 })
       .limit(tunables.batchSize)
       .toArray();
