@@ -54,6 +54,9 @@ export interface PushRound {
  * version this site last saw. Transient failures back off the batch; poison goes to quarantine.
  */
 export class Push {
+  /** The previous round's stamps of central's commit time (see pushGroup). */
+  private stamping: Promise<void> = Promise.resolve();
+
   constructor(private readonly ctx: EngineContext) {}
 
   async runOnce(): Promise<PushRound> {
@@ -211,9 +214,6 @@ export class Push {
     this.stamping = this.stampCommitTime(entries[0]!._id, inserted);
     await finishPushed(this.ctx, done);
   }
-
-  /** The previous round's stamps of central's commit time (see pushGroup). */
-  private stamping: Promise<void> = Promise.resolve();
 
   private async stampCommitTime(
     group: { db: string; coll: string },
