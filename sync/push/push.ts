@@ -4,6 +4,7 @@ import {
   type AnyBulkWriteOperation,
   type BulkWriteResult,
   type Document,
+  type Filter,
 } from 'mongodb';
 import { isRetryable } from '../errors.js';
 import { idKey } from '../engine/apply.js';
@@ -63,8 +64,8 @@ export class Push {
     const { store, tunables } = this.ctx;
     const now = new Date(Date.now());
     const entries = await store.outbox
-      .find({ ...UNPARKED, nextAt: { $lte: now } })
-      .sort({ nextAt: 1 })
+      .find(dueFilter(now))
+      .sort(DUE_ORDER)
       .limit(tunables.batchSize)
       .toArray();
     const round: PushRound = {
@@ -436,6 +437,13 @@ export class Push {
     );
   }
 }
+
+/** The outbox entries a push round may take at `now`, oldest due first (see UNPARKED). */
+export function dueFilter(now: Date): Filter<OutboxDoc> {
+  return { ...UNPARKED, nextAt: { $lte: now } };
+}
+
+export const DUE_ORDER = { nextAt: 1 } as const;
 
 /**
  * The version a push sends for the document as it is now. Capture stamps the outbox entry when
