@@ -212,11 +212,11 @@ export class Push {
     // reads its batch: one is outstanding at most. Pull's stream has the inserts already, and
     // its catch-up scan also takes documents left unstamped, so a stamp may fail or be lost.
     await this.stamping;
-    this.stamping = this.stampCommitTime(entries[0]!._id, inserted);
+    this.stamping = this.stampInserted(entries[0]!._id, inserted);
     await finishPushed(this.ctx, done);
   }
 
-  private async stampCommitTime(
+  private async stampInserted(
     group: { db: string; coll: string },
     inserted: unknown[],
   ): Promise<void> {
