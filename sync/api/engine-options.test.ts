@@ -91,7 +91,6 @@ describe('engineOptionsFromConfig', () => {
       batchSize: 500,
       pullBatchSize: 500,
       pushIntervalMs: 200,
-      captureLingerMs: 50,
       lookbackMs: 60_000,
       backoff: { initialMs: 500, maxMs: 60_000 },
     });
@@ -102,7 +101,6 @@ describe('engineOptionsFromConfig', () => {
           batchSize: 50,
           pullBatchSize: 25,
           pushIntervalMs: 0,
-          captureLingerMs: 0,
           lookbackMs: 1_000,
           backoff: { initialMs: 100, maxMs: 2_000 },
         },
@@ -113,7 +111,6 @@ describe('engineOptionsFromConfig', () => {
       batchSize: 50,
       pullBatchSize: 25,
       pushIntervalMs: 0,
-      captureLingerMs: 0,
       lookbackMs: 1_000,
       backoff: { initialMs: 100, maxMs: 2_000 },
     });
