@@ -30,11 +30,6 @@ export interface EngineTunables {
   lookbackMs: number;
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
-  /**
-   * How long capture keeps a batch open for more events once one arrived: at a steady trickle
-   * of POS writes, one transaction (and one push round) per few events instead of per event.
-   */
-  captureLingerMs: number;
   heartbeatMs: number;
   /** Tombstones are collected every this many heartbeats. */
   tombstoneGcEveryBeats: number;
@@ -48,7 +43,6 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 500,
-  captureLingerMs: 50,
   heartbeatMs: 10_000,
   tombstoneGcEveryBeats: 10,
   backoff: { initialMs: 500, maxMs: 60_000 },

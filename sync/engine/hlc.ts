@@ -54,14 +54,7 @@ export class HybridClock {
 
   /** A new version for a local event. */
   now(): string {
-    return this.at(this.wallClock());
-  }
-
-  /**
-   * A new version for a local event seen at wall-clock time `physical`, which may be a moment
-   * ago: capture reads events as they come and stamps them when it writes its batch.
-   */
-  at(physical: number): string {
+    const physical = this.wallClock();
     if (physical > this.l) {
       this.l = physical;
       this.c = 0;
