@@ -117,8 +117,9 @@ export class Capture {
       if (!event.ns?.coll || !event.documentKey) continue;
       this.seq += 1;
       captured += 1;
-      latest.set(`${event.ns.coll}\u0000${idKey(event.documentKey._id)}`, {
-        _id: syncKey(this.db, event.ns.coll, event.documentKey._id),
+      const _id = syncKey(this.db, event.ns.coll, event.documentKey._id);
+      latest.set(idKey(_id), {
+        _id,
         seq: this.seq,
         v: clock.now(),
         op: event.operationType === 'delete' ? 'delete' : 'upsert',
