@@ -6,7 +6,7 @@ import {
   type RunningMongod,
 } from '../../sync/mongod/index.js';
 import { CACHE_DIR, providedMongod } from './provision.js';
-import { recordPid } from './processes.js';
+import { claimPrefix, recordPid } from './processes.js';
 
 /** mongods started for tests allow failpoints (configureFailPoint) for fault injection. */
 export const TEST_MONGOD_ARGS = [
@@ -37,6 +37,7 @@ export async function testDir(name: string): Promise<string> {
 
 export async function startTestMongod(name: string, replSetName: string): Promise<TestMongod> {
   const binary = (await providedMongod()).path;
+  claimPrefix();
   const dbPath = await testDir(name);
   const supervisor = createMongodSupervisor({
     binary,

@@ -31,6 +31,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * Marks this run as using the Wine prefix before its first mongod is up: a run that ends
+ * meanwhile sees the file and leaves Wine's server running (ending it kills a mongod still
+ * starting, which then exits with code 0 and no error).
+ */
+export function claimPrefix(): void {
+  mkdirSync(DIR, { recursive: true });
+  const file = fileOf(OWNER);
+  if (!existsSync(file)) writeFileSync(file, '[]');
+}
+
 export function recordPid(pid: number): void {
   mkdirSync(DIR, { recursive: true });
   const file = fileOf(OWNER);
