@@ -150,12 +150,8 @@ export class Capture {
     // After the commit, not in the transaction: every push and pull updates this document, and
     // writing it inside made capture's 1,000-upsert transactions contend with them (20k documents
     // took 74 s to push instead of 24 s). A crash before it is covered by loadHlc, which also
-    // reads the outbox.
-    await store.checkpoints.updateOne(
-      { _id: 'hlc' },
-      { $max: { l: clock.state.l } },
-      { upsert: true },
-    );
+    // reads the outbox. Most batches write nothing here: the saved position is a lease.
+    await store.saveHlc(clock.state.l);
     await this.ctx.faults?.hit('capture:after-commit');
     this.lastSavedToken = JSON.stringify(token);
     this.lastSaveAt = Date.now();

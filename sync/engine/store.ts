@@ -103,7 +103,16 @@ export interface LocalStore {
   conflicts: Collection<Document>;
   log: Collection<LogDoc>;
   loadHlc(): Promise<HlcState>;
+  /**
+   * Persists the clock so that a restart issues no version at or below `l`. It saves a lease
+   * (`l` plus HLC_LEASE_MS) and writes again only once the clock passes it: at most one write a
+   * second under steady load instead of one per capture, push and pull batch. A restart then
+   * starts at most that far ahead of the wall clock, which the clock absorbs like any skew.
+   */
+  saveHlc(l: number): Promise<void>;
 }
+
+export const HLC_LEASE_MS = 1_000;
 
 const LOG_CAP_BYTES = 16 * 1024 * 1024;
 
@@ -141,6 +150,7 @@ export async function openLocalStore(client: MongoClient, dbName: string): Promi
 /** Handles on the metadata collections through `client` (created by openLocalStore). */
 export function storeHandles(client: MongoClient, dbName: string): LocalStore {
   const db = client.db(dbName);
+  let leasedUntil = 0;
   const store: LocalStore = {
     client,
     meta: db.collection<MetaDoc>('meta'),
@@ -160,6 +170,12 @@ export function storeHandles(client: MongoClient, dbName: string): LocalStore {
         .next();
       const queued = Number(newest?.v?.split('-')[0] ?? 0) || 0;
       return { l: Math.max(saved?.l ?? 0, queued) + 1, c: 0 };
+    },
+    async saveHlc(l) {
+      if (l < leasedUntil) return;
+      const until = l + HLC_LEASE_MS;
+      await store.checkpoints.updateOne({ _id: 'hlc' }, { $max: { l: until } }, { upsert: true });
+      leasedUntil = Math.max(leasedUntil, until);
     },
   };
   return store;

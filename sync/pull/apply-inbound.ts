@@ -166,11 +166,7 @@ export async function applyInbound(
     ctx.apply.sessions.get(db),
   );
   // Outside the transaction, as in capture: a shared document every loop writes.
-  await ctx.apply.store.checkpoints.updateOne(
-    { _id: 'hlc' },
-    { $max: { l: ctx.clock.state.l } },
-    { upsert: true },
-  );
+  await ctx.apply.store.saveHlc(ctx.clock.state.l);
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;
   ctx.metrics.localApplies += result.applied;

@@ -74,11 +74,7 @@ export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promi
       ...unchanged(plans.filter((p) => !wrote(p))),
     ],
   });
-  await store.checkpoints.updateOne(
-    { _id: 'hlc' },
-    { $max: { l: ctx.clock.state.l } },
-    { upsert: true },
-  );
+  await store.saveHlc(ctx.clock.state.l);
   ctx.metrics.lastPushAt = new Date();
 }
 

@@ -1,10 +1,11 @@
 /**
  * The hybrid clock's persisted position: written after each capture batch commits (outside the
- * transaction), so after a crash the newest version waiting in the outbox counts as well.
+ * transaction), so after a crash the newest version waiting in the outbox counts as well. It is
+ * saved as a lease ahead of the clock, so most batches write nothing.
  */
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { openLocalStore } from '../../sync/engine/store.js';
+import { HLC_LEASE_MS, openLocalStore } from '../../sync/engine/store.js';
 import { uniqueDbName } from '../harness/db-names.js';
 
 let client: MongoClient;
@@ -34,6 +35,36 @@ it('resumes the clock after both the persisted position and the newest queued ve
       attempts: 0,
     } as never);
     expect(await store.loadHlc()).toEqual({ l: queued + 1, c: 0 });
+  } finally {
+    await client.db(name).dropDatabase();
+  }
+});
+
+it('saves the clock a lease ahead, writes again only once the clock passes it, and restarts above it', async () => {
+  const name = uniqueDbName('outpost_clock');
+  const store = await openLocalStore(client, name);
+  const persisted = async () => (await store.checkpoints.findOne({ _id: 'hlc' }))?.l;
+  try {
+    const l = 1_900_000_000_000;
+    await store.saveHlc(l);
+    expect(await persisted()).toBe(l + HLC_LEASE_MS);
+    // Within the lease: nothing is written (a write here would be visible as a new value).
+    await store.checkpoints.updateOne({ _id: 'hlc' }, { $set: { marker: 1 } });
+    await store.saveHlc(l + HLC_LEASE_MS - 1);
+    expect(await store.checkpoints.findOne({ _id: 'hlc' })).toMatchObject({
+      l: l + HLC_LEASE_MS,
+      marker: 1,
+    });
+    // A restart now cannot issue a version at or below anything issued before it.
+    expect((await store.loadHlc()).l).toBeGreaterThan(l + HLC_LEASE_MS - 1);
+    // Past the lease: a new one.
+    await store.saveHlc(l + HLC_LEASE_MS);
+    expect(await persisted()).toBe(l + 2 * HLC_LEASE_MS);
+    // A second handle on the same database (pull's apply has one) keeps its own lease and never
+    // moves the saved position back.
+    const other = await openLocalStore(client, name);
+    await other.saveHlc(l);
+    expect(await persisted()).toBe(l + 2 * HLC_LEASE_MS);
   } finally {
     await client.db(name).dropDatabase();
   }
