@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
+import { engineClientOptions } from '../engine/client-options.js';
 import machineIdPkg from 'node-machine-id';
 import type { Config } from '../config/index.js';
 import { createSyncEngine, type SyncEngine } from '../engine/create-engine.js';
@@ -156,12 +157,13 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   });
   const running = await supervisor.start();
 
-  const local = new MongoClient(running.uri);
+  const local = new MongoClient(running.uri, engineClientOptions());
   const mode = syncMode(config);
   const central = mode.enabled
-    ? new MongoClient(mode.centralUri, {
-        serverSelectionTimeoutMS: CENTRAL_SERVER_SELECTION_TIMEOUT_MS,
-      })
+    ? new MongoClient(
+        mode.centralUri,
+        engineClientOptions({ serverSelectionTimeoutMS: CENTRAL_SERVER_SELECTION_TIMEOUT_MS }),
+      )
     : undefined;
   let engine: SyncEngine | undefined;
   let handlers: ApiHandlers | undefined;

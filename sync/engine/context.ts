@@ -5,6 +5,7 @@ import type { BackoffPolicy } from '../util/backoff.js';
 import type { HybridClock } from './hlc.js';
 import type { SyncRules } from './rules.js';
 import type { LocalStore } from './store.js';
+import { SOCKET_TIMEOUT_MS } from './client-options.js';
 
 /** Named points where tests inject a crash (`kill -9`) or an error. */
 export type FaultPoint =
@@ -31,6 +32,8 @@ export interface EngineTunables {
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
   heartbeatMs: number;
+  /** Socket timeout of the client pull applies through (see SOCKET_TIMEOUT_MS). */
+  socketTimeoutMs: number;
   /** Tombstones are collected every this many heartbeats. */
   tombstoneGcEveryBeats: number;
   backoff: BackoffPolicy;
@@ -44,6 +47,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 500,
   heartbeatMs: 10_000,
+  socketTimeoutMs: SOCKET_TIMEOUT_MS,
   tombstoneGcEveryBeats: 10,
   backoff: { initialMs: 500, maxMs: 60_000 },
 };

@@ -31,6 +31,7 @@ import {
   type Faults,
 } from './context.js';
 import { HybridClock } from './hlc.js';
+import { engineClientOptions } from './client-options.js';
 import { LoopMonitor } from './loop-monitor.js';
 import { SyncRules, type RulesInput } from './rules.js';
 import { openLocalStore, storeHandles, UNPARKED } from './store.js';
@@ -224,7 +225,13 @@ class Engine implements SyncEngine {
     const databases = this.options.rules.databases.map((db) => db.name);
     if (!this.options.localUri)
       return { client: this.options.local, store, sessions: new Map(), sessionIds: [] };
-    const client = new MongoClient(this.options.localUri, { maxPoolSize: databases.length + 2 });
+    const client = new MongoClient(
+      this.options.localUri,
+      engineClientOptions(
+        { maxPoolSize: databases.length + 2, appName: `outpost-apply:${this.instanceId}` },
+        this.tunables.socketTimeoutMs,
+      ),
+    );
     await client.connect();
     this.applyClient = client;
     const sessions = new Map(databases.map((db) => [db, client.startSession()]));

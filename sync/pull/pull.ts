@@ -26,7 +26,7 @@ type Event = ChangeStreamDocument & {
 // 260 InvalidResumeToken, 280 ChangeStreamFatalError, 136 CappedPositionLost.
 const NEEDS_SCAN = new Set([286, 260, 280, 136]);
 
-/** No answer from the stream, or no applied batch, for this long: restart the loop. */
+/** No answer from the stream for this long: restart the loop. */
 const STALL_MS = 60_000;
 
 export function needsScan(error: unknown): boolean {
@@ -139,12 +139,10 @@ export class Pull {
           if (pending.length < ctx.tunables.pullBatchSize && stream.bufferedCount() > 0) continue;
         }
         if (pending.length > 0) {
-          await unlessStalled(
-            this.flush(pending, stream.resumeToken),
-            STALL_MS,
-            'Applying central changes',
-            () => undefined,
-          );
+          // Not abandoned when slow: a batch left running keeps its session in a transaction,
+          // and every batch after it would fail. The clients' socket timeout bounds a silent
+          // connection instead (see SOCKET_TIMEOUT_MS).
+          await this.flush(pending, stream.resumeToken);
           pending = [];
         } else if (
           stream.resumeToken &&

@@ -10,6 +10,7 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs'
 import path from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { createCentralWriter } from '../../sync/central/writer.js';
+import { engineClientOptions } from '../../sync/engine/client-options.js';
 import { contentHash, stripSync } from '../../sync/engine/hash.js';
 import type { EngineProcessSpec } from '../harness/engine-process.js';
 import { startTestMongod, stopTestMongod, type TestMongod } from '../harness/mongods.js';
@@ -75,9 +76,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     startTestMongod('chaos-b', 'site'),
   ]);
   const [centralMongod, ...siteMongods] = mongods as [TestMongod, TestMongod, TestMongod];
-  const central = new MongoClient(centralMongod.running.uri, { serverSelectionTimeoutMS: 30_000 });
+  // A socket timeout, as the engines have: a killed mongod's sockets can stay open under Wine,
+  // and a read on one would wait for ever.
+  const central = new MongoClient(
+    centralMongod.running.uri,
+    engineClientOptions({ serverSelectionTimeoutMS: 30_000 }),
+  );
   const locals = siteMongods.map(
-    (m) => new MongoClient(m.running.uri, { serverSelectionTimeoutMS: 30_000 }),
+    (m) =>
+      new MongoClient(m.running.uri, engineClientOptions({ serverSelectionTimeoutMS: 30_000 })),
   );
   // Every engine process started, so that none outlives a run that throws.
   const children = engineProcesses;
@@ -199,14 +206,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         .command({ configureFailPoint: 'failCommand', mode: 'off' })
         .catch(() => undefined);
       for (let i = 0; i < engines.length; i++)
-        if (!engines[i] || engines[i]!.exitCode !== null || engines[i]!.signalCode)
+        if (!engines[i] || engines[i]!.exitCode !== null || engines[i]!.signalCode) {
+          log(`run ${run}: engine ${i} is down, starting it`);
           engines[i] = await startEngine(specs[i]!);
+        }
       const converged = await waitConverged(
         central.db(dbName),
         locals.map((l) => l.db(dbName)),
         specs,
         locals,
         Number(process.env['OUTPOST_CHAOS_CONVERGE_MS'] ?? 300_000),
+        (line) => log(`run ${run}: ${line}`),
       );
       if (!converged) {
         for (const line of await divergence(central.db(dbName), locals, specs, dbName))
@@ -315,8 +325,10 @@ async function waitConverged(
   specs: EngineProcessSpec[],
   locals: MongoClient[],
   timeoutMs: number,
+  log: (line: string) => void,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  let reportAt = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const pending = await Promise.all(
       specs.map((spec, i) =>
@@ -326,10 +338,21 @@ async function waitConverged(
           .catch(() => 1),
       ),
     );
+    let same: boolean[] = [];
     if (pending.every((n) => n === 0)) {
-      const hub = await snapshot(central);
-      const all = await Promise.all(sites.map((db) => snapshot(db)));
-      if (all.every((s) => s === hub)) return true;
+      try {
+        const hub = await snapshot(central);
+        same = (await Promise.all(sites.map((db) => snapshot(db)))).map((s) => s === hub);
+        if (same.every(Boolean)) return true;
+      } catch (error) {
+        log(`could not compare replicas yet: ${String(error)}`);
+      }
+    }
+    if (Date.now() > reportAt) {
+      reportAt = Date.now() + 30_000;
+      log(
+        `still converging: outboxes ${pending.join(', ')}, sites equal to central ${same.join(', ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
@@ -358,6 +381,7 @@ async function divergence(
     const outbox = await meta.collection('outbox').find().limit(5).toArray();
     lines.push(
       `site ${i}: outbox ${await meta.collection('outbox').countDocuments()}, quarantine ${await meta.collection('quarantine').countDocuments()}, first: ${JSON.stringify(outbox)}`,
+      `site ${i}: checkpoints ${JSON.stringify(await meta.collection('checkpoints').find().toArray())}`,
     );
     for (const coll of ['sales', 'products']) {
       const here = new Map(
@@ -368,8 +392,10 @@ async function divergence(
       );
       const there = await central.collection(coll).find().toArray();
       const differ: string[] = [];
+      let missing = 0;
       for (const doc of there) {
         const id = String(doc._id);
+        if (!here.has(id)) missing++;
         if (here.get(id) !== contentHash(stripSync(doc))) differ.push(id);
         here.delete(id);
       }
@@ -380,8 +406,11 @@ async function divergence(
           .collection('meta')
           .findOne({ '_id.coll': coll, '_id.id': first });
         const atCentral = await central.collection(coll).findOne({ _id: first as never });
+        const atSite = await locals[i]!.db(dbName)
+          .collection(coll)
+          .findOne({ _id: first as never });
         lines.push(
-          `site ${i} ${coll}: ${differ.length} differ (${differ.slice(0, 5).join(', ')}); ${first}: central ${JSON.stringify(atCentral?.['_sync'] ?? null)}, meta ${JSON.stringify(metaDoc)}`,
+          `site ${i} ${coll}: ${differ.length} differ, ${missing} missing here (${differ.slice(0, 5).join(', ')}); ${first}: central ${JSON.stringify(atCentral)}, site ${JSON.stringify(atSite)}, meta ${JSON.stringify(metaDoc)}`,
         );
       }
     }

@@ -4,6 +4,7 @@
  * engine passes the named fault point. Prints "ready" once started; stops cleanly on SIGTERM.
  */
 import { MongoClient } from 'mongodb';
+import { engineClientOptions } from '../../sync/engine/client-options.js';
 import type { FaultPoint } from '../../sync/engine/context.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { createLogger, type LogLevel } from '../../sync/logging/logger.js';
@@ -24,11 +25,11 @@ export interface EngineProcessSpec {
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as EngineProcessSpec;
 let hits = 0;
-const local = new MongoClient(spec.localUri);
-const central = new MongoClient(spec.centralUri, {
-  appName: spec.instanceId,
-  serverSelectionTimeoutMS: 2_000,
-});
+const local = new MongoClient(spec.localUri, engineClientOptions());
+const central = new MongoClient(
+  spec.centralUri,
+  engineClientOptions({ appName: spec.instanceId, serverSelectionTimeoutMS: 2_000 }),
+);
 const engine = createSyncEngine({
   instanceId: spec.instanceId,
   local,

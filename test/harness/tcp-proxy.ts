@@ -3,10 +3,14 @@ import net from 'node:net';
 /**
  * A loopback TCP proxy in front of central for one site: `cut()` drops every connection and
  * refuses new ones (central unreachable for that site only), `restore()` lets them through again.
+ * `freeze()` makes the open connections silent without closing them (a server gone while its
+ * sockets live on) and lets new ones through.
  */
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  private readonly pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private readonly frozen = new Set<net.Socket>();
   private online = true;
   port = 0;
 
@@ -19,9 +23,12 @@ export class TcpProxy {
       this.track(client);
       this.track(upstream);
       client.pipe(upstream).pipe(client);
+      const pair = { client, upstream };
+      this.pairs.add(pair);
       const end = () => {
-        client.destroy();
+        this.pairs.delete(pair);
         upstream.destroy();
+        if (!this.frozen.has(client)) client.destroy();
       };
       client.on('error', end).on('close', end);
       upstream.on('error', end).on('close', end);
@@ -36,6 +43,16 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  freeze(): void {
+    for (const { client, upstream } of this.pairs) {
+      this.frozen.add(client);
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.on('data', () => undefined);
+      upstream.destroy();
+    }
+  }
+
   restore(): void {
     this.online = true;
   }
@@ -46,6 +63,7 @@ export class TcpProxy {
 
   async stop(): Promise<void> {
     this.cut();
+    for (const socket of this.frozen) socket.destroy();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve(),
     );

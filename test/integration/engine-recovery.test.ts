@@ -1,7 +1,9 @@
 import { MongoNetworkError } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Faults } from '../../sync/engine/context.js';
+import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { parseVersion } from '../../sync/engine/hlc.js';
+import { TcpProxy } from '../harness/tcp-proxy.js';
 import {
   converged,
   createCluster,
@@ -21,6 +23,40 @@ afterEach(async () => {
 });
 
 describe('recovery and clocks', () => {
+  it('applies central changes again when the connection to the local mongod goes silent without closing', async () => {
+    // Seen under fault injection: a site mongod killed under Wine leaves the sockets it accepted
+    // open, so a pull batch waited for a reply for ever and every later batch failed with
+    // "Transaction already in progress". Pull applies through the engine's own client (to
+    // localUri): here it goes through a proxy that freezes the connections it has.
+    cluster = await createCluster({ sites: 1, start: false, tunables: { socketTimeoutMs: 1_500 } });
+    const [a] = cluster.sites;
+    const proxy = new TcpProxy(Number(new URL(a!.options.localUri!).port));
+    const port = await proxy.start();
+    a!.options = { ...a!.options, localUri: `mongodb://127.0.0.1:${port}/?directConnection=true` };
+    a!.engine = createSyncEngine(a!.options);
+    try {
+      await a!.engine.start();
+      await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'before', price: 1 });
+      await waitFor('the first product at a', async () =>
+        Boolean(await a!.db.collection('products').findOne({ _id: 'before' as never })),
+      );
+      proxy.freeze();
+      await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'after', price: 2 });
+      await waitFor(
+        'the product written after the freeze at a',
+        async () => Boolean(await a!.db.collection('products').findOne({ _id: 'after' as never })),
+        15_000,
+      );
+      await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'later', price: 3 });
+      await waitFor('a later product at a', async () =>
+        Boolean(await a!.db.collection('products').findOne({ _id: 'later' as never })),
+      );
+    } finally {
+      await a!.engine.stop();
+      await proxy.stop();
+    }
+  });
+
   it('recovers a lost change-stream position (code 286) with a bounded checkpoint scan, losing nothing', async () => {
     cluster = await createCluster({ sites: 2, tunables: { lookbackMs: 1_000 } });
     const [, b] = cluster.sites;
