@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { MongoServerError, type MongoClient } from 'mongodb';
+import { MongoServerError, type Document, type MongoClient } from 'mongodb';
 import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
 import { backoffDelay, sleep, type BackoffPolicy } from '../util/backoff.js';
 import { findFreePort, isPortFree } from '../util/ports.js';
+import { unlessStalled } from '../util/stall.js';
 import { assertExecutable } from './binary.js';
 import {
   acquireDataDirLock,
@@ -187,7 +188,12 @@ export class MongodSupervisor {
     if (state.name !== 'running' || !this.client) return base;
     const started = performance.now();
     try {
-      await this.client.db('admin').command({ ping: 1 }, { timeoutMS: 2_000 });
+      await unlessStalled(
+        this.client.db('admin').command({ ping: 1 }),
+        2_000,
+        'mongod ping',
+        () => undefined,
+      );
       return {
         ...base,
         ok: true,
@@ -323,21 +329,23 @@ export class MongodSupervisor {
       const client = this.client;
       const child = this.child;
       if (this.current.name !== 'running' || !client || !child) return;
-      client
-        .db('admin')
-        .command({ ping: 1 }, { timeoutMS: intervalMs })
-        .then(
-          () => (missed = 0),
-          () => {
-            if (++missed < failures || this.current.name !== 'running') return;
-            this.logger.error({
-              event: 'mongod.unresponsive',
-              pid: child.pid,
-              missedPings: missed,
-            });
-            child.kill('SIGKILL');
-          },
-        );
+      unlessStalled(
+        client.db('admin').command({ ping: 1 }),
+        intervalMs,
+        'mongod ping',
+        () => undefined,
+      ).then(
+        () => (missed = 0),
+        () => {
+          if (++missed < failures || this.current.name !== 'running') return;
+          this.logger.error({
+            event: 'mongod.unresponsive',
+            pid: child.pid,
+            missedPings: missed,
+          });
+          child.kill('SIGKILL');
+        },
+      );
     }, intervalMs);
     this.watchdogTimer.unref();
   }
@@ -379,16 +387,19 @@ export class MongodSupervisor {
     const stopTimeoutMs = this.options.stopTimeoutMs ?? 30_000;
     if (child && child.exitCode === null && this.client) {
       // Bounded: a hung mongod (stopped, deadlocked) never answers, and must reach the kill below.
-      const options = { timeoutMS: stopTimeoutMs };
+      const bounded = (command: Document) =>
+        unlessStalled(
+          this.client!.db('admin').command(command),
+          stopTimeoutMs,
+          'mongod shutdown',
+          () => undefined,
+        );
       try {
-        await this.client.db('admin').command({ shutdown: 1 }, options);
+        await bounded({ shutdown: 1 });
       } catch (error) {
         // The command closes the connection as it succeeds; a server error means it refused.
         if (error instanceof MongoServerError) {
-          await this.client
-            .db('admin')
-            .command({ shutdown: 1, force: true }, options)
-            .catch(() => undefined);
+          await bounded({ shutdown: 1, force: true }).catch(() => undefined);
         }
       }
     }

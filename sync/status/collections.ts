@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
+import { unlessStalled } from '../util/stall.js';
 
 export interface CollectionStat {
   db: string;
@@ -85,10 +86,17 @@ export class CollectionStats {
     const cached = this.cache.get(key);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.count;
     try {
-      const count = await ctx.central
-        .db(db)
-        .collection(coll)
-        .countDocuments(ctx.rules.scopeFilter(db, coll), { timeoutMS: this.timeoutMs });
+      // maxTimeMS bounds the count at central; the race bounds a connection that went silent
+      // (the driver ignores `timeoutMS`).
+      const count = await unlessStalled(
+        ctx.central
+          .db(db)
+          .collection(coll)
+          .countDocuments(ctx.rules.scopeFilter(db, coll), { maxTimeMS: this.timeoutMs }),
+        this.timeoutMs + 1_000,
+        `Counting ${db}.${coll} at central`,
+        () => undefined,
+      );
       this.cache.set(key, { at: Date.now(), count });
       return count;
     } catch (error) {
@@ -107,12 +115,11 @@ export class CollectionStats {
   }
 }
 
-async function collectionNames(db: Db, timeoutMS?: number): Promise<string[]> {
-  const infos = await db
-    .listCollections(
-      { type: 'collection' },
-      { nameOnly: true, ...(timeoutMS === undefined ? {} : { timeoutMS }) },
-    )
-    .toArray();
+async function collectionNames(db: Db, timeoutMs?: number): Promise<string[]> {
+  const listing = db.listCollections({ type: 'collection' }, { nameOnly: true }).toArray();
+  const infos =
+    timeoutMs === undefined
+      ? await listing
+      : await unlessStalled(listing, timeoutMs, `Listing ${db.databaseName}`, () => undefined);
   return infos.map((info) => info.name);
 }

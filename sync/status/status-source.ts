@@ -11,6 +11,7 @@ import { diskSpace } from './disk.js';
 import { evaluateHealth, type HealthReport, type HealthThresholds } from './health.js';
 import { OfflineTracker } from './offline-tracker.js';
 import { RateWindow, type Rates } from './rates.js';
+import { unlessStalled } from '../util/stall.js';
 
 export interface MongodHealthSource {
   health(): Promise<MongodHealth>;
@@ -133,7 +134,12 @@ export class StatusSource {
     if (!local) return { ok: false, message: 'The sync engine has not opened the local database.' };
     const started = performance.now();
     try {
-      await local.db('admin').command({ ping: 1 }, { timeoutMS: 2_000 });
+      await unlessStalled(
+        local.db('admin').command({ ping: 1 }),
+        2_000,
+        'The local ping',
+        () => undefined,
+      );
       const ms = Math.round(performance.now() - started);
       return { ok: true, message: `The local database answers (ping ${ms} ms).` };
     } catch (error) {

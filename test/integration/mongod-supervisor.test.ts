@@ -132,6 +132,23 @@ describe('mongod supervisor on a real mongod', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
+  it('kills and restarts a mongod that stops answering while running (the watchdog)', async () => {
+    const dbPath = await testDir('sup-watchdog');
+    const target = supervisor({ dbPath, watchdog: { intervalMs: 500, failures: 3 } });
+    const running = await target.start();
+    const pids: number[] = [];
+    target.onStateChange((state) => state.name === 'running' && pids.push(state.pid));
+    // Hung: alive, its port open, answering nothing.
+    process.kill(running.pid, 'SIGSTOP');
+    const deadline = Date.now() + 60_000;
+    while (pids.length === 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(pids.length, 'restarted after the missed pings').toBe(1);
+    expect(pids[0]).not.toBe(running.pid);
+    expect(isProcessAlive(running.pid)).toBe(false);
+    expect((await target.health()).ok).toBe(true);
+  });
+
   it('moves the replica-set member when the port changes between runs', async () => {
     const dbPath = await testDir('sup-port');
     const first = supervisor({ dbPath });
