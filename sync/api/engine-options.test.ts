@@ -91,6 +91,7 @@ describe('engineOptionsFromConfig', () => {
       batchSize: 500,
       pullBatchSize: 500,
       pushIntervalMs: 200,
+      captureLingerMs: 50,
       lookbackMs: 60_000,
       backoff: { initialMs: 500, maxMs: 60_000 },
     });
@@ -101,6 +102,7 @@ describe('engineOptionsFromConfig', () => {
           batchSize: 50,
           pullBatchSize: 25,
           pushIntervalMs: 0,
+          captureLingerMs: 0,
           lookbackMs: 1_000,
           backoff: { initialMs: 100, maxMs: 2_000 },
         },
@@ -111,6 +113,7 @@ describe('engineOptionsFromConfig', () => {
       batchSize: 50,
       pullBatchSize: 25,
       pushIntervalMs: 0,
+      captureLingerMs: 0,
       lookbackMs: 1_000,
       backoff: { initialMs: 100, maxMs: 2_000 },
     });

@@ -28,6 +28,7 @@ export function engineOptionsFromConfig(config: Config): ConfiguredEngineOptions
       batchSize: config.sync.batchSize,
       pullBatchSize: config.sync.pullBatchSize,
       pushIntervalMs: config.sync.pushIntervalMs,
+      captureLingerMs: config.sync.captureLingerMs,
       lookbackMs: config.sync.lookbackMs,
       backoff: { initialMs: config.sync.backoff.initialMs, maxMs: config.sync.backoff.maxMs },
     },

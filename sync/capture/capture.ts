@@ -78,18 +78,26 @@ export class Capture {
     const close = () => void stream.close().catch(() => undefined);
     signal.addEventListener('abort', close, { once: true });
     try {
-      let pending: Event[] = [];
+      // Each event with the wall-clock time it was read: its version is that moment, not the
+      // end of the batch (a later head office edit made meanwhile must still win).
+      let pending: { event: Event; at: number }[] = [];
+      let openedAt = 0;
+      let next: Promise<Event | null> | undefined;
       while (!signal.aborted) {
         // As in pull: a stream that neither answers nor fails for a minute is restarted.
-        const event = await unlessStalled(
-          stream.tryNext(),
-          60_000,
-          'The local change stream',
-          close,
-        );
-        if (event) {
-          pending.push(event);
-          if (pending.length < tunables.batchSize && stream.bufferedCount() > 0) continue;
+        next ??= unlessStalled(stream.tryNext(), 60_000, 'The local change stream', close);
+        // A read still waiting when the linger ends is kept for the next turn, not repeated.
+        const event =
+          pending.length > 0
+            ? await within(next, Math.max(0, openedAt + tunables.captureLingerMs - Date.now()))
+            : await next;
+        if (event !== LINGERED) next = undefined;
+        if (event && event !== LINGERED) {
+          if (pending.length === 0) openedAt = Date.now();
+          pending.push({ event, at: this.ctx.wallClock() });
+          const open =
+            stream.bufferedCount() > 0 || Date.now() - openedAt < tunables.captureLingerMs;
+          if (pending.length < tunables.batchSize && open) continue;
         }
         if (pending.length > 0) {
           await this.flush(pending, stream.resumeToken);
@@ -107,13 +115,13 @@ export class Capture {
     }
   }
 
-  private async flush(events: Event[], token: ResumeToken): Promise<void> {
+  private async flush(events: { event: Event; at: number }[], token: ResumeToken): Promise<void> {
     const { store, local, clock } = this.ctx;
     const now = new Date(this.ctx.wallClock());
     // The last event of each document in the batch makes its entry.
     const latest = new Map<string, OutboxDoc>();
     let captured = 0;
-    for (const event of events) {
+    for (const { event, at } of events) {
       if (!event.ns?.coll || !event.documentKey) continue;
       this.seq += 1;
       captured += 1;
@@ -121,7 +129,7 @@ export class Capture {
       latest.set(idKey(_id), {
         _id,
         seq: this.seq,
-        v: clock.now(),
+        v: clock.at(at),
         op: event.operationType === 'delete' ? 'delete' : 'upsert',
         firstAt: now,
         nextAt: new Date(0),
@@ -265,6 +273,21 @@ export class Capture {
     }
     if (enqueued > 0) this.ctx.notifyPush();
     return enqueued;
+  }
+}
+
+const LINGERED = Symbol('lingered');
+
+/** `work`'s result, or LINGERED if it takes longer than `ms` (work goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | typeof LINGERED> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<typeof LINGERED>((resolve) => (timer = setTimeout(resolve, ms, LINGERED))),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

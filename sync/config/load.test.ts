@@ -21,6 +21,7 @@ describe('loadConfig defaults', () => {
       sync: {
         batchSize: 500,
         pushIntervalMs: 200,
+        captureLingerMs: 50,
         pullBatchSize: 500,
         lookbackMs: 60_000,
         backoff: { initialMs: 500, maxMs: 60_000 },

@@ -114,6 +114,7 @@ const shape = {
     .strictObject({
       batchSize: positiveInt.default(500),
       pushIntervalMs: nonNegativeInt.default(200),
+      captureLingerMs: nonNegativeInt.default(50),
       pullBatchSize: positiveInt.default(500),
       lookbackMs: nonNegativeInt.default(60_000),
       backoff: backoffSchema,

@@ -31,6 +31,11 @@ export interface EngineTunables {
   lookbackMs: number;
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
+  /**
+   * How long capture keeps a batch open for more events once one arrived: at a steady trickle
+   * of POS writes, one transaction (and one push round) per few events instead of per event.
+   */
+  captureLingerMs: number;
   heartbeatMs: number;
   /** Socket timeout of the client pull applies through (see SOCKET_TIMEOUT_MS). */
   socketTimeoutMs: number;
@@ -46,6 +51,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 500,
+  captureLingerMs: 50,
   heartbeatMs: 10_000,
   socketTimeoutMs: SOCKET_TIMEOUT_MS,
   tombstoneGcEveryBeats: 10,

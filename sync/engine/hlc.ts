@@ -54,7 +54,14 @@ export class HybridClock {
 
   /** A new version for a local event. */
   now(): string {
-    const physical = this.wallClock();
+    return this.at(this.wallClock());
+  }
+
+  /**
+   * A new version for a local event seen at wall-clock time `physical`, which may be a moment
+   * ago: capture reads events as they come and stamps them when it writes its batch.
+   */
+  at(physical: number): string {
     if (physical > this.l) {
       this.l = physical;
       this.c = 0;
