@@ -28,6 +28,8 @@ export interface EngineTunables {
   batchSize: number;
   pullBatchSize: number;
   pushIntervalMs: number;
+  /** The longest an idle push loop sleeps before it looks at the outbox again. */
+  pushIdleMs: number;
   lookbackMs: number;
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
@@ -48,6 +50,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   batchSize: 500,
   pullBatchSize: 500,
   pushIntervalMs: 200,
+  pushIdleMs: 2_000,
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 500,

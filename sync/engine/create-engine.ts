@@ -133,6 +133,8 @@ class Engine implements SyncEngine {
   private readonly liveness = new LoopMonitor();
   private lastCounts: StoreCounts | undefined;
   private wakePush: (() => void) | undefined;
+  /** Set by a wake that came while the push loop was not asleep: the loop then does not sleep. */
+  private pushWanted = false;
   private centralDown = false;
   /** Central answered at least once since start: until then the engine is `connecting`, never
    * `idle` (which the tray shows as "in sync"). */
@@ -196,7 +198,7 @@ class Engine implements SyncEngine {
         tunables: this.tunables,
         faults: this.options.faults,
         metrics: this.counters,
-        notifyPush: () => this.wakePush?.(),
+        notifyPush: () => this.requestPush(),
         reportCentral: (ok, error) => this.reportCentral(ok, error),
         events: this.events,
         apply,
@@ -277,7 +279,7 @@ class Engine implements SyncEngine {
     if (this.state.name === 'stopped') return;
     this.captureControl?.abort();
     this.syncControl?.abort();
-    this.wakePush?.();
+    this.requestPush();
     await Promise.allSettled(this.loops);
     this.loops = [];
     for (const session of this.ctx?.apply.sessions.values() ?? [])
@@ -290,7 +292,7 @@ class Engine implements SyncEngine {
   pause(): Promise<void> {
     if (this.state.name === 'paused' || !this.syncControl) return Promise.resolve();
     this.syncControl.abort();
-    this.wakePush?.();
+    this.requestPush();
     this.transition('paused');
     this.logger.info({ event: 'engine.paused' });
     return Promise.resolve();
@@ -304,7 +306,7 @@ class Engine implements SyncEngine {
   }
 
   syncNow(): void {
-    this.wakePush?.();
+    this.requestPush();
   }
 
   async status(): Promise<EngineStatus> {
@@ -348,14 +350,28 @@ class Engine implements SyncEngine {
     return { outboxDepth, oldestFirstAt: oldest?.firstAt ?? null, quarantined, openConflicts };
   }
 
+  private requestPush(): void {
+    this.pushWanted = true;
+    this.wakePush?.();
+  }
+
   private async pushLoop(push: Push, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
+      this.pushWanted = false;
       const round = await push.runOnce();
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
       if (round.attempted === 0 && !this.centralDown && this.centralSeen) this.setActivity('idle');
+      // Nothing due: sleep until capture (or a resolution, or "sync now") wakes the loop, or
+      // until the first backed-off entry is due, rather than polling the outbox five times a
+      // second per site. The cap bounds anything that queued an entry without waking it.
+      const waitMs =
+        round.attempted === 0
+          ? await push.idleWaitMs(this.tunables.pushIdleMs)
+          : this.tunables.pushIntervalMs;
+      if (this.pushWanted) continue;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, this.tunables.pushIntervalMs);
+        const timer = setTimeout(done, waitMs);
         const onAbort = () => done();
         signal.addEventListener('abort', onAbort, { once: true });
         this.wakePush = done;
@@ -455,7 +471,7 @@ class Engine implements SyncEngine {
       // Work backed off while offline is due now: drain without waiting out the backoff.
       void this.ctx?.store.outbox
         .updateMany({ nextAt: { $gt: new Date() }, ...UNPARKED }, { $set: { nextAt: new Date(0) } })
-        .then(() => this.wakePush?.())
+        .then(() => this.requestPush())
         .catch((cause: unknown) =>
           this.logger.debug({ event: 'outbox.reset-failed', error: cause }),
         );

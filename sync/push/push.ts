@@ -94,6 +94,17 @@ export class Push {
     return round;
   }
 
+  /** How long an idle push loop may sleep: until the next entry is due, at most `capMs`. */
+  async idleWaitMs(capMs: number): Promise<number> {
+    const next = await this.ctx.store.outbox
+      .find(UNPARKED, { projection: { nextAt: 1 } })
+      .sort(DUE_ORDER)
+      .limit(1)
+      .next();
+    if (!next) return capMs;
+    return Math.min(capMs, Math.max(0, next.nextAt.getTime() - Date.now()));
+  }
+
   private async plan(entries: OutboxDoc[]): Promise<PushPlan[]> {
     const { db, coll } = entries[0]!._id;
     const ids = entries.map((entry) => entry._id.id);

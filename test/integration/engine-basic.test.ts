@@ -63,6 +63,34 @@ describe('sync engine: capture, push, pull', () => {
     await waitFor('convergence', () => converged(cluster!, ['sales']));
   });
 
+  it('leaves an idle outbox alone until capture wakes push, then sends at once', async () => {
+    cluster = await createCluster({ sites: 1, tunables: { pushIdleMs: 2_000 } });
+    const [a] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'first' as never, total: 1 });
+    await waitFor(
+      'the first sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1,
+    );
+    // The profiler of the site's metadata database sees every read of the outbox.
+    await a!.metaDb.command({ profile: 2 });
+    const reads = () =>
+      a!.metaDb
+        .collection('system.profile')
+        .countDocuments({ ns: `${a!.metaDb.databaseName}.outbox`, op: 'query' });
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // At most two idle turns of two reads (the due batch, the next due time) in 3 s; polling at
+    // pushIntervalMs (50 ms here) made about sixty.
+    expect(await reads()).toBeLessThanOrEqual(6);
+    const started = Date.now();
+    await a!.db.collection('sales').insertOne({ _id: 'second' as never, total: 2 });
+    await waitFor(
+      'the second sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 2,
+    );
+    expect(Date.now() - started).toBeLessThan(1_500);
+    await a!.metaDb.command({ profile: 0 });
+  });
+
   it('applies head-office changes at central to every site', async () => {
     cluster = await createCluster({ sites: 2 });
     await cluster.headOffice.insert(cluster.dbName, 'products', {
