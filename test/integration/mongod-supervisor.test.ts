@@ -38,7 +38,8 @@ async function expectStartError(target: MongodSupervisor, code: string): Promise
 }
 
 async function withClient<T>(uri: string, work: (client: MongoClient) => Promise<T>): Promise<T> {
-  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 10_000 });
+  // Generous: a mongod under Wine on a busy machine can take over ten seconds to listen.
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 30_000 });
   try {
     return await work(client);
   } finally {
