@@ -99,11 +99,13 @@ export async function applyInbound(
                   update: { $set: { behind: item.v ?? 'unversioned' } },
                 },
               });
-              // A push of this document may be in flight: flag its entry so that finishing that
-              // push keeps it, and the next round fetches this version. Not the sequence: that
-              // would read as a new local change to conflict resolution.
-              outboxBumps.push(meta._id);
             }
+            // A push of this document may be in flight: flag its entry so that finishing that
+            // push keeps it, and the next round fetches this version. Not the sequence: that
+            // would read as a new local change to conflict resolution. Also without a meta: a
+            // first push that landed at central, and not yet recorded here, would otherwise leave
+            // this site on its own version of a document another writer has since changed.
+            outboxBumps.push(syncKey(db, coll, item.id));
             continue;
           }
           if (content && !isApplicable(content, item.id)) {

@@ -141,8 +141,10 @@ export class Push {
           : (this.ctx.clock.receive(base), this.ctx.clock.now());
       const plan = { entry, db, coll, id: entry._id.id, doc, hash, meta, v };
       if (doc) {
+        // Nothing to send; a newer central version pull had to skip (in `behind`, or flagged on
+        // the entry while the first push of the document was on its way) is fetched instead.
         if (meta && !meta.deleted && meta.hash === hash)
-          return { ...plan, kind: meta.behind ? 'refresh' : 'echo' };
+          return { ...plan, kind: meta.behind || entry.refresh ? 'refresh' : 'echo' };
         return { ...plan, kind: meta && !meta.deleted && meta.base ? 'update' : 'insert' };
       }
       if (!meta || meta.deleted || !meta.base) return { ...plan, kind: 'drop' };

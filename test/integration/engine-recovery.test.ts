@@ -1,4 +1,4 @@
-import { MongoNetworkError } from 'mongodb';
+import { MongoNetworkError, type Timestamp } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Faults } from '../../sync/engine/context.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
@@ -23,6 +23,38 @@ afterEach(async () => {
 });
 
 describe('recovery and clocks', () => {
+  it('takes a head office edit made between its first push landing and push recording it', async () => {
+    let release: (() => void) | undefined;
+    const faults: Faults = {
+      async hit(point) {
+        if (point === 'push:after-central-write' && !release)
+          await new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    cluster = await createCluster({ sites: 1, faults: [faults] });
+    const [a] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'x' as never, total: 1 });
+    await waitFor('the first push paused after its central write', () => release !== undefined);
+    await cluster.headOffice.update(cluster.dbName, 'sales', 'x', (doc) => ({ ...doc, total: 2 }));
+    const editedAt = (await cluster.central.db('admin').command({ ping: 1 }))[
+      'operationTime'
+    ] as Timestamp;
+    await waitFor('pull to pass the edit', async () => {
+      const checkpoint = await a!.metaDb
+        .collection('checkpoints')
+        .findOne({ _id: `pull:${cluster!.dbName}` as never });
+      const ct = checkpoint?.['ct'] as Timestamp | undefined;
+      return ct !== undefined && ct.compare(editedAt) >= 0;
+    });
+    release!();
+    await waitFor(
+      'the head office edit at the site',
+      async () => (await a!.db.collection('sales').findOne({ _id: 'x' as never }))?.['total'] === 2,
+      15_000,
+    );
+    await waitFor('convergence', () => converged(cluster!, ['sales']));
+  });
+
   it('applies central changes again when the connection to the local mongod goes silent without closing', async () => {
     // Seen under fault injection: a site mongod killed under Wine leaves the sockets it accepted
     // open, so a pull batch waited for a reply for ever and every later batch failed with
