@@ -176,6 +176,8 @@ export class Capture {
     entries: OutboxDoc[],
     session: ClientSession,
   ): Promise<AnyBulkWriteOperation<OutboxDoc>[]> {
+    // A few entries: upserts, without the read (a round trip costs more than they save).
+    if (entries.length < UPSERT_BELOW) return entries.map((entry) => upsertEntry(entry));
     const queued = new Set(
       (
         await this.ctx.store.outbox
@@ -183,16 +185,8 @@ export class Capture {
           .toArray()
       ).map((entry) => idKey(entry._id)),
     );
-    return entries.map(({ _id, seq, v, op, firstAt, nextAt, attempts }) =>
-      queued.has(idKey(_id))
-        ? {
-            updateOne: {
-              filter: { _id },
-              update: { $set: { seq, v, op }, $setOnInsert: { firstAt, nextAt, attempts } },
-              upsert: true,
-            },
-          }
-        : { insertOne: { document: { _id, seq, v, op, firstAt, nextAt, attempts } } },
+    return entries.map((entry) =>
+      queued.has(idKey(entry._id)) ? upsertEntry(entry) : { insertOne: { document: entry } },
     );
   }
 
@@ -274,6 +268,28 @@ export class Capture {
     if (enqueued > 0) this.ctx.notifyPush();
     return enqueued;
   }
+}
+
+/** Batches this small skip the read of queued entries (see outboxWrites). */
+const UPSERT_BELOW = 8;
+
+/** An entry that keeps the first-seen time and attempts of one already queued. */
+function upsertEntry({
+  _id,
+  seq,
+  v,
+  op,
+  firstAt,
+  nextAt,
+  attempts,
+}: OutboxDoc): AnyBulkWriteOperation<OutboxDoc> {
+  return {
+    updateOne: {
+      filter: { _id },
+      update: { $set: { seq, v, op }, $setOnInsert: { firstAt, nextAt, attempts } },
+      upsert: true,
+    },
+  };
 }
 
 const LINGERED = Symbol('lingered');

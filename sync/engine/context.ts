@@ -53,7 +53,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   pushIdleMs: 2_000,
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
-  maxAwaitTimeMs: 500,
+  maxAwaitTimeMs: 1_000,
   captureLingerMs: 50,
   heartbeatMs: 10_000,
   socketTimeoutMs: SOCKET_TIMEOUT_MS,

@@ -362,11 +362,12 @@ class Engine implements SyncEngine {
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
       if (round.attempted === 0 && !this.centralDown && this.centralSeen) this.setActivity('idle');
-      // Nothing due: sleep until capture (or a resolution, or "sync now") wakes the loop, or
-      // until the first backed-off entry is due, rather than polling the outbox five times a
-      // second per site. The cap bounds anything that queued an entry without waking it.
+      // The round took everything due (a short batch): sleep until capture (or a resolution,
+      // or "sync now") wakes the loop, or until the first backed-off entry is due, rather than
+      // polling the outbox five times a second per site. The cap bounds anything that queued
+      // an entry without waking it. After failures the loop pauses pushIntervalMs.
       const waitMs =
-        round.attempted === 0
+        round.failed === 0
           ? await push.idleWaitMs(this.tunables.pushIdleMs)
           : this.tunables.pushIntervalMs;
       if (this.pushWanted) continue;
