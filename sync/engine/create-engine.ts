@@ -178,6 +178,14 @@ class Engine implements SyncEngine {
     if (this.state.name !== 'stopped' && this.state.name !== 'error') return;
     this.transition('starting');
     this.liveness.clear();
+    for (const [which, client] of [
+      ['local', this.options.local],
+      ['central', this.options.central],
+    ] as const) {
+      // Without it a connection that goes silent holds a loop for ever (see SOCKET_TIMEOUT_MS).
+      if (!client.options.socketTimeoutMS)
+        this.logger.warn({ event: 'engine.client-without-socket-timeout', client: which });
+    }
     try {
       const wallClock = this.options.clock ?? Date.now;
       const store = await openLocalStore(

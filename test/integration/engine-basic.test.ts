@@ -1,5 +1,9 @@
-import type { Document } from 'mongodb';
+import { Writable } from 'node:stream';
+import { MongoClient, type Document } from 'mongodb';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { engineClientOptions } from '../../sync/engine/client-options.js';
+import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import {
   converged,
   createCluster,
@@ -89,6 +93,42 @@ describe('sync engine: capture, push, pull', () => {
     );
     expect(Date.now() - started).toBeLessThan(1_500);
     await a!.metaDb.command({ profile: 0 });
+  });
+
+  it('warns at start about a client that would wait for ever on a silent connection', async () => {
+    cluster = await createCluster({ sites: 1, start: false });
+    const [a] = cluster.sites;
+    const lines: string[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    // The harness's own clients have no socket timeout: both are named.
+    a!.engine = createSyncEngine({ ...a!.options, logger });
+    await a!.engine.start();
+    await a!.engine.stop();
+    const warned = () =>
+      lines
+        .map((line) => JSON.parse(line) as { event?: string; client?: string })
+        .filter((line) => line.event === 'engine.client-without-socket-timeout')
+        .map((line) => line.client);
+    expect(warned()).toEqual(['local', 'central']);
+    // With the engine's client options: no warning.
+    lines.length = 0;
+    const local = new MongoClient(a!.options.localUri!, engineClientOptions());
+    try {
+      a!.engine = createSyncEngine({ ...a!.options, logger, local });
+      await a!.engine.start();
+      await a!.engine.stop();
+      expect(warned()).toEqual(['central']);
+    } finally {
+      await local.close();
+    }
   });
 
   it('applies head-office changes at central to every site', async () => {
