@@ -12,9 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
-import { engineClientOptions } from '../engine/client-options.js';
 import machineIdPkg from 'node-machine-id';
 import type { Config } from '../config/index.js';
+import { engineClientOptions } from '../engine/client-options.js';
 import { createSyncEngine, type SyncEngine } from '../engine/create-engine.js';
 import {
   createFileIdentityStore,

@@ -8,7 +8,9 @@ import type { MongoClientOptions } from 'mongodb';
  * for ever on its transaction, and every later batch failed with "Transaction already in
  * progress" on the same session. Past this time the call fails with a network error, which the
  * driver's retries and the engine's loops already handle. Longer than any single operation the
- * engine runs (change stream waits are under a second; index builds opt out per call).
+ * engine runs: change stream waits are a second; an index build at central that takes longer
+ * goes on at the server, and the loop's retry waits for it again. (The driver ignores the
+ * per-operation `timeoutMS`, so this is the one bound there is.)
  */
 export const SOCKET_TIMEOUT_MS = 60_000;
 
