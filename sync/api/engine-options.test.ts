@@ -92,6 +92,7 @@ describe('engineOptionsFromConfig', () => {
       pullBatchSize: 500,
       pushIntervalMs: 200,
       captureLingerMs: 50,
+      offlineAfterMs: 5_000,
       lookbackMs: 60_000,
       backoff: { initialMs: 500, maxMs: 60_000 },
     });
@@ -103,6 +104,7 @@ describe('engineOptionsFromConfig', () => {
           pullBatchSize: 25,
           pushIntervalMs: 0,
           captureLingerMs: 0,
+          offlineAfterMs: 0,
           lookbackMs: 1_000,
           backoff: { initialMs: 100, maxMs: 2_000 },
         },
@@ -114,6 +116,7 @@ describe('engineOptionsFromConfig', () => {
       pullBatchSize: 25,
       pushIntervalMs: 0,
       captureLingerMs: 0,
+      offlineAfterMs: 0,
       lookbackMs: 1_000,
       backoff: { initialMs: 100, maxMs: 2_000 },
     });

@@ -29,6 +29,7 @@ export function engineOptionsFromConfig(config: Config): ConfiguredEngineOptions
       pullBatchSize: config.sync.pullBatchSize,
       pushIntervalMs: config.sync.pushIntervalMs,
       captureLingerMs: config.sync.captureLingerMs,
+      offlineAfterMs: config.sync.offlineAfterMs,
       lookbackMs: config.sync.lookbackMs,
       backoff: { initialMs: config.sync.backoff.initialMs, maxMs: config.sync.backoff.maxMs },
     },

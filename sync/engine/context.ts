@@ -39,6 +39,8 @@ export interface EngineTunables {
    */
   captureLingerMs: number;
   heartbeatMs: number;
+  /** Central failing for this long with no success in between makes the engine `offline`. */
+  offlineAfterMs: number;
   /** Socket timeout of the client pull applies through (see SOCKET_TIMEOUT_MS). */
   socketTimeoutMs: number;
   /** Tombstones are collected every this many heartbeats. */
@@ -56,6 +58,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   maxAwaitTimeMs: 1_000,
   captureLingerMs: 50,
   heartbeatMs: 10_000,
+  offlineAfterMs: 5_000,
   socketTimeoutMs: SOCKET_TIMEOUT_MS,
   tombstoneGcEveryBeats: 10,
   backoff: { initialMs: 500, maxMs: 60_000 },

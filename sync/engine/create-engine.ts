@@ -136,6 +136,8 @@ class Engine implements SyncEngine {
   /** Set by a wake that came while the push loop was not asleep: the loop then does not sleep. */
   private pushWanted = false;
   private centralDown = false;
+  /** Armed by a first failure at central; declares the engine offline unless a success comes. */
+  private offlineTimer: NodeJS.Timeout | undefined;
   /** Central answered at least once since start: until then the engine is `connecting`, never
    * `idle` (which the tray shows as "in sync"). */
   private centralSeen = false;
@@ -285,6 +287,7 @@ class Engine implements SyncEngine {
 
   async stop(): Promise<void> {
     if (this.state.name === 'stopped') return;
+    this.disarmOffline();
     this.captureControl?.abort();
     this.syncControl?.abort();
     this.requestPush();
@@ -299,6 +302,7 @@ class Engine implements SyncEngine {
 
   pause(): Promise<void> {
     if (this.state.name === 'paused' || !this.syncControl) return Promise.resolve();
+    this.disarmOffline();
     this.syncControl.abort();
     this.requestPush();
     this.transition('paused');
@@ -379,6 +383,9 @@ class Engine implements SyncEngine {
           ? await push.idleWaitMs(this.tunables.pushIdleMs)
           : this.tunables.pushIntervalMs;
       if (this.pushWanted) continue;
+      // Nothing is due: in sync as far as push goes (as after an empty round).
+      if (round.failed === 0 && waitMs > 0 && !this.centralDown && this.centralSeen)
+        this.setActivity('idle');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, waitMs);
         const onAbort = () => done();
@@ -469,6 +476,7 @@ class Engine implements SyncEngine {
 
   private reportCentral(ok: boolean, error?: unknown): void {
     if (!ok) void this.reconnectIfClosed(error);
+    if (ok) this.disarmOffline();
     if (ok && !this.centralSeen) {
       this.centralSeen = true;
       if (!this.centralDown) this.setActivity('syncing');
@@ -484,12 +492,28 @@ class Engine implements SyncEngine {
         .catch((cause: unknown) =>
           this.logger.debug({ event: 'outbox.reset-failed', error: cause }),
         );
-    } else if (!ok && !this.centralDown) {
-      this.centralDown = true;
+    } else if (!ok && !this.centralDown && !this.offlineTimer) {
+      // A blip (one failed call, then success) is not "offline": only failures with no
+      // success for offlineAfterMs are, so the banner and the tray do not flicker.
       const reason = error instanceof Error ? error.message : 'central unreachable';
-      this.logger.warn({ event: 'central.unreachable', reason });
-      this.transition('offline', { reason });
+      // Offline since the first failure, not since the grace ran out.
+      const since = new Date().toISOString();
+      const goOffline = () => {
+        this.offlineTimer = undefined;
+        if (this.centralDown || this.state.name === 'stopped' || this.state.name === 'paused')
+          return;
+        this.centralDown = true;
+        this.logger.warn({ event: 'central.unreachable', reason });
+        this.transition('offline', { reason, since });
+      };
+      if (this.tunables.offlineAfterMs <= 0) goOffline();
+      else this.offlineTimer = setTimeout(goOffline, this.tunables.offlineAfterMs);
     }
+  }
+
+  private disarmOffline(): void {
+    clearTimeout(this.offlineTimer);
+    this.offlineTimer = undefined;
   }
 
   private setActivity(name: 'syncing' | 'idle'): void {

@@ -8,6 +8,7 @@ export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
   maxAwaitTimeMs: 200,
   idleTokenSaveMs: 500,
   heartbeatMs: 1_000,
+  offlineAfterMs: 300,
   tombstoneGcEveryBeats: 1,
   backoff: { initialMs: 100, maxMs: 1_000 },
 };

@@ -50,6 +50,54 @@ describe('offline', () => {
     );
   });
 
+  it('shows offline only when central keeps failing for offlineAfterMs, not on a blip', async () => {
+    cluster = await createCluster({ sites: 1, tunables: { offlineAfterMs: 1_500 } });
+    const [a] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'before' as never, total: 1 });
+    await waitFor(
+      'first sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 1,
+    );
+    const states: { name: string; at: number }[] = [];
+    a!.engine.onStateChange((state) => states.push({ name: state.name, at: Date.now() }));
+    // A blip: the next few calls at central fail once, then it answers again.
+    await cluster.central.db('admin').command({
+      configureFailPoint: 'failCommand',
+      mode: { times: 2 },
+      data: {
+        failCommands: ['getMore', 'insert', 'find'],
+        closeConnection: true,
+        appName: a!.instanceId,
+      },
+    });
+    await a!.db.collection('sales').insertOne({ _id: 'blip' as never, total: 2 });
+    await waitFor(
+      'the sale made during the blip at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 2,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(states.map((s) => s.name)).not.toContain('offline');
+
+    // An outage: offline, but not before offlineAfterMs.
+    const cutAt = Date.now();
+    a!.proxy.cut();
+    await waitFor(
+      'site a offline',
+      async () => (await a!.engine.status()).state.name === 'offline',
+      20_000,
+    );
+    const offlineAt = states.find((s) => s.name === 'offline')!.at;
+    expect(offlineAt - cutAt).toBeGreaterThanOrEqual(1_400);
+    // The outage is dated from the first failure, not from the end of the grace period.
+    const since = Date.parse((await a!.engine.status()).state.since);
+    expect(since).toBeGreaterThanOrEqual(cutAt - 50);
+    expect(since).toBeLessThan(offlineAt - 1_000);
+    a!.proxy.restore();
+    await waitFor('site a back', async () =>
+      ['idle', 'syncing'].includes((await a!.engine.status()).state.name),
+    );
+  });
+
   it('starts while central is down and syncs once it is reachable', async () => {
     cluster = await createCluster({ sites: 1, start: false });
     const [a] = cluster.sites;

@@ -69,7 +69,7 @@ function siteConfig(args: StartSiteArgs, dataDir: string, proxyPort: number, loc
     log: { level: 'warn' },
     siteId: args.name,
     databases: [{ name: args.dbName, collections: args.options.collections ?? {} }],
-    sync: { pushIntervalMs: 50, backoff: { initialMs: 100, maxMs: 1_000 } },
+    sync: { pushIntervalMs: 50, offlineAfterMs: 1_000, backoff: { initialMs: 100, maxMs: 1_000 } },
   } satisfies ConfigFileInput;
 }
 
