@@ -10,7 +10,9 @@ export class StalledError extends Error {
  * Resolves as `work` does, or rejects with StalledError after `ms` and calls `onStall` (which
  * should release what `work` waits on, e.g. close a change stream). Seen under fault injection:
  * after central's and the site's mongods were both killed and restarted, a change stream of one
- * site stopped delivering without raising an error, so its loop waited forever.
+ * site stopped delivering without raising an error, so its loop waited forever. The cause found
+ * later: under Wine a killed mongod's sockets stay open in wineserver; the clients' socket
+ * timeout (SOCKET_TIMEOUT_MS) now ends such a wait too.
  */
 export async function unlessStalled<T>(
   work: Promise<T>,
