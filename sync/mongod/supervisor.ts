@@ -188,12 +188,7 @@ export class MongodSupervisor {
     if (state.name !== 'running' || !this.client) return base;
     const started = performance.now();
     try {
-      await unlessStalled(
-        this.client.db('admin').command({ ping: 1 }),
-        2_000,
-        'mongod ping',
-        () => undefined,
-      );
+      await unlessStalled(this.client.db('admin').command({ ping: 1 }), 2_000, 'mongod ping');
       return {
         ...base,
         ok: true,
@@ -329,12 +324,7 @@ export class MongodSupervisor {
       const client = this.client;
       const child = this.child;
       if (this.current.name !== 'running' || !client || !child) return;
-      unlessStalled(
-        client.db('admin').command({ ping: 1 }),
-        intervalMs,
-        'mongod ping',
-        () => undefined,
-      ).then(
+      unlessStalled(client.db('admin').command({ ping: 1 }), intervalMs, 'mongod ping').then(
         () => (missed = 0),
         () => {
           if (++missed < failures || this.current.name !== 'running') return;
@@ -388,12 +378,7 @@ export class MongodSupervisor {
     if (child && child.exitCode === null && this.client) {
       // Bounded: a hung mongod (stopped, deadlocked) never answers, and must reach the kill below.
       const bounded = (command: Document) =>
-        unlessStalled(
-          this.client!.db('admin').command(command),
-          stopTimeoutMs,
-          'mongod shutdown',
-          () => undefined,
-        );
+        unlessStalled(this.client!.db('admin').command(command), stopTimeoutMs, 'mongod shutdown');
       try {
         await bounded({ shutdown: 1 });
       } catch (error) {

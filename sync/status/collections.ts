@@ -95,7 +95,6 @@ export class CollectionStats {
           .countDocuments(ctx.rules.scopeFilter(db, coll), { maxTimeMS: this.timeoutMs }),
         this.timeoutMs + 1_000,
         `Counting ${db}.${coll} at central`,
-        () => undefined,
       );
       this.cache.set(key, { at: Date.now(), count });
       return count;
@@ -120,6 +119,6 @@ async function collectionNames(db: Db, timeoutMs?: number): Promise<string[]> {
   const infos =
     timeoutMs === undefined
       ? await listing
-      : await unlessStalled(listing, timeoutMs, `Listing ${db.databaseName}`, () => undefined);
+      : await unlessStalled(listing, timeoutMs, `Listing ${db.databaseName}`);
   return infos.map((info) => info.name);
 }

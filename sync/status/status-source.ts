@@ -134,12 +134,7 @@ export class StatusSource {
     if (!local) return { ok: false, message: 'The sync engine has not opened the local database.' };
     const started = performance.now();
     try {
-      await unlessStalled(
-        local.db('admin').command({ ping: 1 }),
-        2_000,
-        'The local ping',
-        () => undefined,
-      );
+      await unlessStalled(local.db('admin').command({ ping: 1 }), 2_000, 'The local ping');
       const ms = Math.round(performance.now() - started);
       return { ok: true, message: `The local database answers (ping ${ms} ms).` };
     } catch (error) {

@@ -8,7 +8,7 @@ export class StalledError extends Error {
 
 /**
  * Resolves as `work` does, or rejects with StalledError after `ms` and calls `onStall` (which
- * should release what `work` waits on, e.g. close a change stream). Seen under fault injection:
+ * should release what `work` waits on, e.g. close a change stream; a bare time bound needs none). Seen under fault injection:
  * after central's and the site's mongods were both killed and restarted, a change stream of one
  * site stopped delivering without raising an error, so its loop waited forever. The cause found
  * later: under Wine a killed mongod's sockets stay open in wineserver; the clients' socket
@@ -18,7 +18,7 @@ export async function unlessStalled<T>(
   work: Promise<T>,
   ms: number,
   what: string,
-  onStall: () => void,
+  onStall: () => void = () => undefined,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const stalled = new Promise<never>((_, reject) => {
