@@ -373,7 +373,6 @@ class Engine implements SyncEngine {
       const round = await push.runOnce();
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
-      if (round.attempted === 0 && !this.centralDown && this.centralSeen) this.setActivity('idle');
       // The round took everything due (a short batch): sleep until capture (or a resolution,
       // or "sync now") wakes the loop, or until the first backed-off entry is due, rather than
       // polling the outbox five times a second per site. The cap bounds anything that queued
@@ -383,7 +382,8 @@ class Engine implements SyncEngine {
           ? await push.idleWaitMs(this.tunables.pushIdleMs)
           : this.tunables.pushIntervalMs;
       if (this.pushWanted) continue;
-      // Nothing is due: in sync as far as push goes (as after an empty round).
+      // Nothing is due and no wake is pending (an empty round included): in sync as far as
+      // push goes.
       if (round.failed === 0 && waitMs > 0 && !this.centralDown && this.centralSeen)
         this.setActivity('idle');
       await new Promise<void>((resolve) => {
