@@ -1,4 +1,5 @@
 /** Mongods and engines for the benchmark: one central and two sites, started once per run. */
+import { readFileSync } from 'node:fs';
 import { MongoClient } from 'mongodb';
 import { createSyncEngine, type SyncEngine } from '../../sync/engine/create-engine.js';
 import { startTestMongod, stopTestMongod, type TestMongod } from '../harness/mongods.js';
@@ -110,4 +111,28 @@ export async function withPeakMemory<T>(
   } finally {
     clearInterval(timer);
   }
+}
+
+/**
+ * CPU time a process has used so far, in seconds (user + system, from /proc), or null where that
+ * is not readable (not Linux, or the process is gone). Under Wine a mongod.exe is its own Linux
+ * process, so this is the database's own work; Wine's shared server is not counted.
+ */
+export function cpuSeconds(pid: number): number | null {
+  try {
+    // Fields after the command name: state is the first, utime and stime the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** Clock ticks per second of /proc's times: 100 on every Linux this runs on (USER_HZ). */
+const CLOCK_TICKS = 100;
+
+/** CPU used by this process (the engines under test), in seconds. */
+export function ownCpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
 }

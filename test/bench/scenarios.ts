@@ -8,7 +8,15 @@ import {
 import { createSyncEngine, type SyncEngine } from '../../sync/engine/create-engine.js';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import type { BenchMongods } from './harness.js';
-import { docs, percentile, startSite, until, withPeakMemory } from './harness.js';
+import {
+  cpuSeconds,
+  docs,
+  ownCpuSeconds,
+  percentile,
+  startSite,
+  until,
+  withPeakMemory,
+} from './harness.js';
 
 export interface ScenarioResult {
   name: string;
@@ -446,6 +454,7 @@ export async function fleet(
       }
     })().catch(() => undefined);
     const before = await serverOps(central);
+    const cpuBefore = cpuSnapshot(m);
     const started = Date.now();
     const stopAt = started + seconds * 1000;
     const sell = sites.map(async (site, s) => {
@@ -505,6 +514,7 @@ export async function fleet(
     await poller;
     const after = await serverOps(central);
     const elapsed = (Date.now() - started) / 1000;
+    const cpu = cpuCores(cpuBefore, cpuSnapshot(m), elapsed);
     const sold = await Promise.all(
       sites.map((s) => s.local.db(s.localDb).collection('sales').countDocuments()),
     );
@@ -521,7 +531,7 @@ export async function fleet(
         connections: { current: number };
       }
     ).connections.current;
-    return { opsPerSec: Math.round((after - before) / elapsed), connections };
+    return { opsPerSec: Math.round((after - before) / elapsed), connections, cpu };
   });
   try {
     siteToCentral.sort((x, y) => x - y);
@@ -539,13 +549,16 @@ export async function fleet(
         sales: siteToCentral.length,
         centralOpsPerSec: measured.result.opsPerSec,
         centralConnections: measured.result.connections,
+        ...measured.result.cpu,
       },
       ceiling: {},
       ratio: null,
       target: 'p99 < 1000 ms both ways; engine memory < 250 MB',
       met: p99 < 1000 && fleetP99 < 1000 && measured.peakRssMb < 250,
       peakRssMb: measured.peakRssMb,
-      notes: `${Math.round(measured.peakRssMb / count)} MB per site (all engines in one process)`,
+      notes:
+        `${Math.round(measured.peakRssMb / count)} MB per site (all engines in one process); ` +
+        'CPU in cores while selling: central mongod, both site mongods, the engines',
     };
   } finally {
     await Promise.allSettled(engines.map((e) => e.stop()));
@@ -560,6 +573,40 @@ export async function fleet(
         .catch(() => undefined);
     await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
   }
+}
+
+interface CpuSnapshot {
+  central: number | null;
+  sites: (number | null)[];
+  engines: number;
+}
+
+function cpuSnapshot(m: BenchMongods): CpuSnapshot {
+  return {
+    central: cpuSeconds(m.central.running.pid),
+    sites: m.sites.map((site) => cpuSeconds(site.running.pid)),
+    engines: ownCpuSeconds(),
+  };
+}
+
+/**
+ * Cores each part used between two snapshots (1 = one core busy throughout): central's load is
+ * what a real fleet shares; the site mongods and the engines stand in for fifty machines here.
+ */
+function cpuCores(from: CpuSnapshot, to: CpuSnapshot, seconds: number): Record<string, number> {
+  const cores = (a: number | null | undefined, b: number | null | undefined) =>
+    a == null || b == null ? undefined : Math.round(((b - a) / seconds) * 100) / 100;
+  const sites = to.sites.map((t, i) => cores(from.sites[i], t));
+  const result: Record<string, number | undefined> = {
+    centralCpuCores: cores(from.central, to.central),
+    siteMongodsCpuCores: sites.some((c) => c === undefined)
+      ? undefined
+      : Math.round(sites.reduce((a, b) => a! + b!, 0)! * 100) / 100,
+    enginesCpuCores: cores(from.engines, to.engines),
+  };
+  return Object.fromEntries(
+    Object.entries(result).filter((entry): entry is [string, number] => entry[1] !== undefined),
+  );
 }
 
 async function serverOps(client: MongoClient): Promise<number> {
