@@ -90,8 +90,10 @@ describe('engineOptionsFromConfig', () => {
     expect(defaults.tunables).toEqual({
       batchSize: 500,
       pullBatchSize: 500,
+      pullPollMs: 250,
       pushIntervalMs: 200,
       captureLingerMs: 50,
+      capturePollMs: 100,
       offlineAfterMs: 5_000,
       lookbackMs: 60_000,
       backoff: { initialMs: 500, maxMs: 60_000 },
@@ -102,8 +104,10 @@ describe('engineOptionsFromConfig', () => {
         sync: {
           batchSize: 50,
           pullBatchSize: 25,
+          pullPollMs: 0,
           pushIntervalMs: 0,
           captureLingerMs: 0,
+          capturePollMs: 0,
           offlineAfterMs: 0,
           lookbackMs: 1_000,
           backoff: { initialMs: 100, maxMs: 2_000 },
@@ -114,8 +118,10 @@ describe('engineOptionsFromConfig', () => {
     expect(tuned.tunables).toEqual({
       batchSize: 50,
       pullBatchSize: 25,
+      pullPollMs: 0,
       pushIntervalMs: 0,
       captureLingerMs: 0,
+      capturePollMs: 0,
       offlineAfterMs: 0,
       lookbackMs: 1_000,
       backoff: { initialMs: 100, maxMs: 2_000 },

@@ -27,8 +27,10 @@ export function engineOptionsFromConfig(config: Config): ConfiguredEngineOptions
     tunables: {
       batchSize: config.sync.batchSize,
       pullBatchSize: config.sync.pullBatchSize,
+      pullPollMs: config.sync.pullPollMs,
       pushIntervalMs: config.sync.pushIntervalMs,
       captureLingerMs: config.sync.captureLingerMs,
+      capturePollMs: config.sync.capturePollMs,
       offlineAfterMs: config.sync.offlineAfterMs,
       lookbackMs: config.sync.lookbackMs,
       backoff: { initialMs: config.sync.backoff.initialMs, maxMs: config.sync.backoff.maxMs },

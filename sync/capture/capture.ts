@@ -12,12 +12,24 @@ import type { EngineContext } from '../engine/context.js';
 import { idKey } from '../engine/apply.js';
 import { contentHash } from '../engine/hash.js';
 import { syncKey, type OutboxDoc } from '../engine/store.js';
+import { sleep } from '../util/backoff.js';
 import { unlessStalled } from '../util/stall.js';
 
 type Event = ChangeStreamDocument & {
   ns?: { db: string; coll?: string };
   documentKey?: { _id: unknown };
+  wallTime?: Date;
 };
+
+/**
+ * When a local change was made, on the engine's clock (`now`): the event's wallTime (set by the
+ * mongod on this machine, since MongoDB 6.0) rather than the moment capture read it, which a
+ * polled stream does up to capturePollMs later. A head office edit made in between must win.
+ */
+export function changedAt(event: { wallTime?: Date }, now: number): number {
+  if (!(event.wallTime instanceof Date)) return now;
+  return now - Math.max(0, Date.now() - event.wallTime.getTime());
+}
 
 /**
  * Local change stream of one database -> coalesced outbox entries. Each batch of events and the
@@ -61,9 +73,10 @@ export class Capture {
         { $set: { initialEnqueued: true } },
       );
     }
+    const { capturePollMs } = tunables;
     const options: ChangeStreamOptions = {
       batchSize: tunables.batchSize,
-      maxAwaitTimeMS: tunables.maxAwaitTimeMs,
+      maxAwaitTimeMS: capturePollMs > 0 ? 1 : tunables.maxAwaitTimeMs,
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;
@@ -78,7 +91,7 @@ export class Capture {
     const close = () => void stream.close().catch(() => undefined);
     signal.addEventListener('abort', close, { once: true });
     try {
-      // Each event with the wall-clock time it was read: its version is that moment, not the
+      // Each event with the wall-clock time it was made: its version is that moment, not the
       // end of the batch (a later head office edit made meanwhile must still win).
       let pending: { event: Event; at: number }[] = [];
       let openedAt = 0;
@@ -94,7 +107,7 @@ export class Capture {
         if (event !== LINGERED) next = undefined;
         if (event && event !== LINGERED) {
           if (pending.length === 0) openedAt = Date.now();
-          pending.push({ event, at: this.ctx.wallClock() });
+          pending.push({ event, at: changedAt(event, this.ctx.wallClock()) });
           const open =
             stream.bufferedCount() > 0 || Date.now() - openedAt < tunables.captureLingerMs;
           if (pending.length < tunables.batchSize && open) continue;
@@ -105,6 +118,7 @@ export class Capture {
         } else if (stream.resumeToken && Date.now() - this.lastSaveAt > tunables.idleTokenSaveMs) {
           await this.saveIdleToken(stream.resumeToken);
         }
+        if (event === null && capturePollMs > 0) await sleep(capturePollMs, signal);
       }
     } catch (error) {
       if (signal.aborted) return;

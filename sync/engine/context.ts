@@ -34,6 +34,27 @@ export interface EngineTunables {
   idleTokenSaveMs: number;
   maxAwaitTimeMs: number;
   /**
+   * Pause between polls of central's change stream; 0 leaves each getMore waiting on the server
+   * (maxAwaitTimeMs) instead. A waiting cursor is woken by every write to central's oplog, so
+   * with many sites central's cost grows with sites x writes; polled, with sites x polls, and a
+   * poll reads everything written since the last one in one pass.
+   */
+  pullPollMs: number;
+  /**
+   * Pause between reads of the local change stream, as pullPollMs for central. An awaiting read
+   * is woken by every local write, the engine's own included, and each wake costs the site's
+   * mongod the time a POS write waits for; polled, one read takes everything since the last.
+   * With 0, reads wait on the mongod and captureLingerMs keeps a batch open after an event.
+   */
+  capturePollMs: number;
+  /**
+   * A push batch with at most this many new documents writes each one as an upserting pipeline
+   * that sets its commit time in the same write. Larger batches use plain inserts (several times
+   * faster in bulk) and stamp the commit time in a second write, an update that every site's
+   * pull stream has to look at and drop.
+   */
+  stampedInsertsMax: number;
+  /**
    * How long capture keeps a batch open for more events once one arrived: at a steady trickle
    * of POS writes, one transaction (and one push round) per few events instead of per event.
    */
@@ -56,6 +77,9 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   lookbackMs: 60_000,
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 1_000,
+  pullPollMs: 250,
+  capturePollMs: 100,
+  stampedInsertsMax: 8,
   captureLingerMs: 50,
   heartbeatMs: 10_000,
   offlineAfterMs: 5_000,

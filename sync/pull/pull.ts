@@ -11,6 +11,7 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
 import { tokenClusterTime } from './token-time.js';
+import { sleep } from '../util/backoff.js';
 import { unlessStalled } from '../util/stall.js';
 import { bootstrap, centralOperationTime, scanSince, tombstoneInScope } from './scan.js';
 
@@ -111,10 +112,12 @@ export class Pull {
 
   private async stream(checkpoint: CheckpointDoc | null, signal: AbortSignal): Promise<void> {
     const { ctx } = this;
+    const { pullPollMs } = ctx.tunables;
     const options: ChangeStreamOptions = {
       fullDocument: 'updateLookup',
       batchSize: ctx.tunables.pullBatchSize,
-      maxAwaitTimeMS: ctx.tunables.maxAwaitTimeMs,
+      // Polled, a getMore returns at once and the loop sleeps between empty ones (see pullPollMs).
+      maxAwaitTimeMS: pullPollMs > 0 ? 1 : ctx.tunables.maxAwaitTimeMs,
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;
@@ -150,6 +153,7 @@ export class Pull {
         ) {
           await this.saveIdleToken(stream.resumeToken);
         }
+        if (!event && pullPollMs > 0) await sleep(pullPollMs, signal);
       }
     } finally {
       signal.removeEventListener('abort', close);

@@ -18,6 +18,7 @@ import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import {
   deleteOp,
   insertDocOp,
+  insertOp,
   stampCommitTime,
   tombstoneOp,
   updateOp,
@@ -206,10 +207,11 @@ export class Push {
     const writes = plans.filter(
       (p) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete',
     );
-    let inserted: unknown[] = [];
+    let unstamped: unknown[] = [];
     if (writes.length > 0) {
       const outcome = await this.writeCentral(writes);
-      inserted = outcome.succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
+      if (!outcome.stampedInserts)
+        unstamped = outcome.succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
       done.push(...outcome.succeeded);
       for (const { plan, code, message } of outcome.poisoned)
         await this.quarantine(plan, code, message, round);
@@ -225,7 +227,7 @@ export class Push {
     // reads its batch: one is outstanding at most. Pull's stream has the inserts already, and
     // its catch-up scan also takes documents left unstamped, so a stamp may fail or be lost.
     await this.stamping;
-    this.stamping = this.stampInserted(entries[0]!._id, inserted);
+    this.stamping = this.stampInserted(entries[0]!._id, unstamped);
     await finishPushed(this.ctx, done);
   }
 
@@ -249,8 +251,11 @@ export class Push {
     const { ctx } = this;
     const { db, coll } = plans[0]!;
     const central = ctx.central.db(db).collection(coll);
+    const inserts = plans.filter((p) => p.kind === 'insert').length;
+    const stampedInserts = inserts <= ctx.tunables.stampedInsertsMax;
     const ops: AnyBulkWriteOperation[] = plans.map((p) => {
-      if (p.kind === 'insert') return insertDocOp(p.id, p.doc!, p.v, ctx.instanceId);
+      if (p.kind === 'insert')
+        return (stampedInserts ? insertOp : insertDocOp)(p.id, p.doc!, p.v, ctx.instanceId);
       if (p.kind === 'update') return updateOp(p.id, p.meta!.base!, p.doc!, p.v, ctx.instanceId);
       return deleteOp(p.id, p.meta!.base!);
     });
@@ -295,9 +300,10 @@ export class Push {
     const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
     const unsure: PushPlan[] = [];
     // Inserts are done when the server's count of them adds up; otherwise each is checked below.
-    const inserts = plans.filter((p) => p.kind === 'insert').length;
+    // Only inserts upsert (an update's filter names the base version, and it never upserts).
     const insertErrors = [...errors.keys()].filter((i) => plans[i]!.kind === 'insert').length;
-    const insertsCounted = (result?.insertedCount ?? 0) === inserts - insertErrors;
+    const insertsCounted =
+      (result?.insertedCount ?? 0) + (result?.upsertedCount ?? 0) === inserts - insertErrors;
     plans.forEach((plan, index) => {
       const error = errors.get(index);
       if (!error && plan.kind === 'insert')
@@ -337,7 +343,7 @@ export class Push {
       }
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
-    return { succeeded, conflicted, poisoned };
+    return { succeeded, conflicted, poisoned, stampedInserts };
   }
 
   private async writeTombstones(deleted: PushPlan[]): Promise<void> {

@@ -3,7 +3,13 @@
  * mongods, talking to central through its own TcpProxy. Database names are unique per test.
  */
 import { inspect } from 'node:util';
-import { MongoClient, type Db, type Document, type Timestamp } from 'mongodb';
+import {
+  MongoClient,
+  type Db,
+  type Document,
+  type MongoClientOptions,
+  type Timestamp,
+} from 'mongodb';
 import { inject } from 'vitest';
 import { createCentralWriter, type CentralWriter } from '../../sync/central/writer.js';
 import {
@@ -56,6 +62,9 @@ export interface ClusterOptions {
   /** Fault hooks per site (see FaultPoint). */
   faults?: (Faults | undefined)[];
   tunables?: SyncEngineOptions['tunables'];
+  /** Extra options of each site's clients of central and of its mongod (monitorCommands...). */
+  centralClientOptions?: MongoClientOptions;
+  localClientOptions?: MongoClientOptions;
   start?: boolean;
 }
 
@@ -72,7 +81,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
     );
   for (let i = 0; i < count; i++) {
     const siteUri = mongo.sites[i]!;
-    const local = new MongoClient(siteUri);
+    const local = new MongoClient(siteUri, options.localClientOptions);
     const proxy = new TcpProxy(centralPort);
     const port = await proxy.start();
     const name = String.fromCharCode(97 + i);
@@ -82,6 +91,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       serverSelectionTimeoutMS: 1_500,
       connectTimeoutMS: 1_500,
       heartbeatFrequencyMS: 500,
+      ...options.centralClientOptions,
     });
     const rules: RulesInput = {
       databases: [{ name: dbName, collections: options.collections ?? {} }],

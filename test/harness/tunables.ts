@@ -6,6 +6,8 @@ export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
   pullBatchSize: 50,
   pushIntervalMs: 50,
   maxAwaitTimeMs: 200,
+  pullPollMs: 100,
+  capturePollMs: 50,
   idleTokenSaveMs: 500,
   heartbeatMs: 1_000,
   offlineAfterMs: 300,

@@ -89,6 +89,22 @@ describe('conflict detection', () => {
     expect(record!.central.doc?.['price']).toBe(4);
   });
 
+  it('dates a site edit when it was made, not when a polling capture read it', async () => {
+    // Capture reads every 1.5 s here: the site's edit is read after head office's later one.
+    cluster = await createCluster({ sites: 1, tunables: { capturePollMs: 1_500 } });
+    const c = cluster;
+    const a = c.sites[0]!;
+    await seed(c, 'products', { _id: 'p1', name: 'Tea', price: 2 });
+    await a.engine.pause(); // pull must not hand the site head office's version first
+    await a.db.collection('products').updateOne({ _id: 'p1' as never }, { $set: { price: 3 } });
+    await new Promise((r) => setTimeout(r, 200));
+    await c.headOffice.update(c.dbName, 'products', 'p1', (d) => ({ ...d, price: 4 }));
+    await waitFor('the site edit captured', async () => (await a.engine.status()).outboxDepth > 0);
+    await a.engine.resume();
+    await waitFor('convergence', () => converged(c, ['products']), 60_000);
+    expect((await find(a, 'products', 'p1'))?.['price']).toBe(4); // head office's edit was later
+  });
+
   it('insert of an _id central already has', async () => {
     const [c, a, b] = await setUp();
     await clash(

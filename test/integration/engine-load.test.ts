@@ -1,0 +1,167 @@
+/**
+ * What the engine costs the mongods it reads: how often capture and pull read their change
+ * streams, and how many writes a sale makes at central. An awaiting stream is woken by every
+ * write to its mongod's oplog; with a fleet, every write at central wakes every site's stream.
+ */
+import type { CommandStartedEvent, Document, MongoClient } from 'mongodb';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createCluster,
+  waitFor,
+  type CentralSync,
+  type TestCluster,
+} from '../harness/sync-cluster.js';
+
+let cluster: TestCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+interface StreamRead {
+  at: number;
+  maxTimeMS: unknown;
+}
+
+/** The getMores a client sends on change streams, with how long each may wait. */
+function watchStreamReads(client: MongoClient): StreamRead[] {
+  const seen: StreamRead[] = [];
+  client.on('commandStarted', (event: CommandStartedEvent) => {
+    if (event.commandName === 'getMore' && event.command['collection'] === '$cmd.aggregate')
+      seen.push({ at: Date.now(), maxTimeMS: event.command['maxTimeMS'] });
+  });
+  return seen;
+}
+
+/** Polled reads return at once and come at most once per interval (nothing to read here). */
+function expectPolled(reads: StreamRead[], intervalMs: number, seconds: number): void {
+  expect(reads.length).toBeGreaterThan(0);
+  expect(reads.every((read) => Number(read.maxTimeMS) <= 1)).toBe(true);
+  expect(reads.length).toBeLessThanOrEqual(Math.ceil((seconds * 1000) / intervalMs) + 3);
+  const gaps = reads.slice(1).map((read, i) => read.at - reads[i]!.at);
+  expect(Math.min(...gaps)).toBeGreaterThanOrEqual(intervalMs * 0.8);
+}
+
+const monitored = { monitorCommands: true } as const;
+
+describe('engine load on the mongods', () => {
+  it('reads both change streams at its own pace, however busy the mongods are', async () => {
+    cluster = await createCluster({
+      sites: 1,
+      siteIds: ['here'],
+      collections: { sales: { scope: { field: 'siteId', includeGlobal: true } } },
+      tunables: { pullPollMs: 300, capturePollMs: 200, maxAwaitTimeMs: 1_000 },
+      centralClientOptions: monitored,
+      localClientOptions: monitored,
+    });
+    const site = cluster.sites[0]!;
+    const central = watchStreamReads(site.centralClient);
+    const local = watchStreamReads(site.local);
+    await waitFor('both streams read', () => central.length > 0 && local.length > 0);
+    central.length = 0;
+    local.length = 0;
+    // Writes nobody here receives: other sites' sales at central, another database locally.
+    const started = Date.now();
+    const elsewhere = site.local.db(`${cluster.dbName}_other`).collection('notes');
+    for (let i = 0; i < 150; i++) {
+      await cluster.headOffice.insert(cluster.dbName, 'sales', {
+        _id: `other-${i}`,
+        siteId: 'elsewhere',
+      });
+      await elsewhere.insertOne({ i });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    await elsewhere.drop();
+    expectPolled(central, 300, seconds);
+    expectPolled(local, 200, seconds);
+
+    await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'mine', siteId: 'here' });
+    await site.db.collection('sales').insertOne({ _id: 'rung' as never, siteId: 'here' });
+    await waitFor('a sale in scope at the site and a sale rung up at central', async () => {
+      const [pulled, pushed] = await Promise.all([
+        site.db.collection('sales').findOne({ _id: 'mine' as never }),
+        cluster!.centralDb.collection('sales').findOne({ _id: 'rung' as never }),
+      ]);
+      return pulled !== null && pushed !== null;
+    });
+  });
+
+  it('waits on the mongods instead when polling is off, and still syncs', async () => {
+    cluster = await createCluster({
+      sites: 1,
+      tunables: { pullPollMs: 0, capturePollMs: 0, maxAwaitTimeMs: 700 },
+      centralClientOptions: monitored,
+      localClientOptions: monitored,
+    });
+    const site = cluster.sites[0]!;
+    const central = watchStreamReads(site.centralClient);
+    const local = watchStreamReads(site.local);
+    await waitFor('both streams read', () => central.length > 0 && local.length > 0);
+    expect([...central, ...local].every((read) => read.maxTimeMS === 700)).toBe(true);
+    await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'hq', total: 1 });
+    await site.db.collection('sales').insertOne({ _id: 'rung' as never, total: 2 });
+    await waitFor('the head office sale at the site and the site sale at central', async () => {
+      const [pulled, pushed] = await Promise.all([
+        site.db.collection('sales').findOne({ _id: 'hq' as never }),
+        cluster!.centralDb.collection('sales').findOne({ _id: 'rung' as never }),
+      ]);
+      return pulled !== null && pushed !== null;
+    });
+  });
+
+  it('writes a few new documents with their commit time in one write, and stamps a bulk after', async () => {
+    cluster = await createCluster({ sites: 1, tunables: { stampedInsertsMax: 4 } });
+    const site = cluster.sites[0]!;
+    const events: Document[] = [];
+    const stream = cluster.centralDb
+      .collection('sales')
+      .watch([], { fullDocument: 'updateLookup' });
+    await stream.tryNext(); // opened now
+    const reader = (async () => {
+      while (!stream.closed) {
+        const event = await stream.tryNext().catch(() => null);
+        if (event) events.push(event);
+      }
+    })();
+    const centralHas = async (n: number) =>
+      (await cluster!.centralDb.collection('sales').countDocuments()) >= n;
+
+    await site.db.collection('sales').insertMany([
+      { _id: 'few-1' as never, total: 1 },
+      { _id: 'few-2' as never, total: 2 },
+    ]);
+    await waitFor('the two sales at central', () => centralHas(2));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const few = events.splice(0);
+    expect(few.map((e) => e['operationType'] as string)).toEqual(['insert', 'insert']);
+    for (const event of few)
+      expect((event['fullDocument'] as { _sync: CentralSync })._sync.ct?._bsontype).toBe(
+        'Timestamp',
+      );
+
+    // Twenty queued while paused leave in one batch: plain inserts, then one stamp each.
+    await site.engine.pause();
+    await site.db
+      .collection('sales')
+      .insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `bulk-${i}` as never, total: i })));
+    await waitFor(
+      'twenty entries queued',
+      async () => (await site.engine.status()).outboxDepth === 20,
+    );
+    await site.engine.resume();
+    await waitFor(
+      'the bulk at central, stamped',
+      async () =>
+        (await cluster!.centralDb
+          .collection('sales')
+          .countDocuments({ '_sync.ct': { $exists: true } })) === 22,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const bulk = events.splice(0);
+    expect(bulk.filter((e) => e['operationType'] === 'insert')).toHaveLength(20);
+    expect(bulk.filter((e) => e['operationType'] === 'update')).toHaveLength(20);
+    await stream.close();
+    await reader;
+  });
+});
