@@ -98,7 +98,9 @@ describe('recovery and clocks', () => {
       'old products at b',
       async () => (await b!.db.collection('products').countDocuments()) === 60,
     );
-    await new Promise((resolve) => setTimeout(resolve, 2_500)); // older than the lookback window
+    // Older than the lookback window: the scan starts up to 2 s before the checkpoint (whole
+    // seconds), and an idle checkpoint lags by up to idleTokenSaveMs plus a poll of the stream.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
 
     b!.proxy.cut();
     for (let i = 0; i < 25; i++)
