@@ -6,7 +6,7 @@ import { syncKey } from '../engine/store.js';
 import { mergeDocuments } from './merge.js';
 import { keepNewer } from '../push/finish.js';
 import { compareVersions } from '../engine/hlc.js';
-import { keepsBase } from '../engine/rules.js';
+import { storesBaseDoc } from '../engine/rules.js';
 
 /**
  * Makes the site hold a resolved version that is now at central (version `v`). `pushed` is the
@@ -22,7 +22,7 @@ export async function applyResolvedLocally(
   pushed: { doc: Document | null; seq: number | null },
 ): Promise<void> {
   const rule = ctx.rules.ruleFor(key.db, key.coll);
-  const keepBase = keepsBase(rule);
+  const keepBase = storesBaseDoc(rule);
   const content = resolved ? stripSync(resolved) : null;
   await inLocalTransaction(ctx, async (session) => {
     const collection = ctx.local.db(key.db).collection(key.coll);

@@ -62,6 +62,14 @@ export function keepsBase(rule: CollectionRule | undefined): boolean {
   return rule?.strategy === 'merge' || (rule?.counters.length ?? 0) > 0;
 }
 
+/**
+ * Whether meta keeps a copy of the last synced document (baseDoc): merges and counters work from
+ * it, and a manual conflict shows the operator what each side changed since.
+ */
+export function storesBaseDoc(rule: CollectionRule | undefined): boolean {
+  return keepsBase(rule) || rule?.strategy === 'manual';
+}
+
 /** Outpost's own collections at central, and the server's. */
 export const RESERVED_COLLECTION = /^(system\.|outpost_)/;
 export const TOMBSTONES = 'outpost_tombstones';

@@ -11,7 +11,7 @@ import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
-import { keepsBase } from '../engine/rules.js';
+import { storesBaseDoc } from '../engine/rules.js';
 
 /** One change from central: a document version, or a delete (doc null). */
 export interface Inbound {
@@ -70,7 +70,7 @@ export async function applyInbound(
         const metaById = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
         const rule = ctx.rules.ruleFor(db, coll);
         const counters = (rule?.counters.length ?? 0) > 0;
-        const keepBase = keepsBase(rule);
+        const keepBase = storesBaseDoc(rule);
         const appOps: AnyBulkWriteOperation[] = [];
         for (const item of group) {
           const local = docById.get(idKey(item.id));
@@ -150,13 +150,12 @@ export async function applyInbound(
         }
         if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
       }
-      for (const key of outboxBumps) {
-        await ctx.apply.store.outbox.updateOne(
-          { _id: key },
+      if (outboxBumps.length > 0)
+        await ctx.apply.store.outbox.updateMany(
+          { _id: { $in: outboxBumps } },
           { $set: { refresh: true } },
           { session },
         );
-      }
       if (metaOps.length > 0)
         await ctx.apply.store.meta.bulkWrite(metaOps, { session, ordered: true });
       await ctx.apply.store.checkpoints.updateOne(

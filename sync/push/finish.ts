@@ -2,7 +2,7 @@ import type { Filter } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import type { OutboxDoc } from '../engine/store.js';
 import type { PushPlan } from './push.js';
-import { keepsBase } from '../engine/rules.js';
+import { storesBaseDoc } from '../engine/rules.js';
 
 /**
  * Records what central now holds for each plan and removes the outbox entries that did not change
@@ -11,7 +11,7 @@ import { keepsBase } from '../engine/rules.js';
 export async function finishPushed(ctx: EngineContext, plans: PushPlan[]): Promise<void> {
   if (plans.length === 0) return;
   const { store } = ctx;
-  const keepBase = (p: PushPlan) => keepsBase(ctx.rules.ruleFor(p.db, p.coll));
+  const keepBase = (p: PushPlan) => storesBaseDoc(ctx.rules.ruleFor(p.db, p.coll));
   // A write to central moves the base; an echo, a drop or a refresh wrote nothing there (a
   // refresh has already recorded the version it fetched: recording the plan's version over it
   // paired the fetched document with a base central never had, and the site stopped syncing it).

@@ -23,7 +23,7 @@ import type { ClientSession, Document, Timestamp } from 'mongodb';
 import { idKey, inLocalTransaction, writeLocal } from '../engine/apply.js';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
-import { TOMBSTONES, keepsBase } from '../engine/rules.js';
+import { TOMBSTONES, storesBaseDoc } from '../engine/rules.js';
 import { syncKey, type MetaDoc } from '../engine/store.js';
 import type { TombstoneDoc } from '../push/central-ops.js';
 import { verifyCheckpointId, waitForCapture } from './capture-barrier.js';
@@ -221,7 +221,7 @@ async function repairChunk(
   const metaNow = new Map(metas.map((meta) => [idKey(meta._id.id), meta]));
   const queuedNow = new Set(queued.map((entry) => idKey(entry._id.id)));
   const rule = ctx.rules.ruleFor(db, coll);
-  const keepBase = keepsBase(rule);
+  const keepBase = storesBaseDoc(rule);
   const done: Observed[] = [];
   for (const o of chunk) {
     const key = idKey(o.id);

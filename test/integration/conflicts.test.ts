@@ -317,6 +317,9 @@ describe('strategies', () => {
       (await c.centralDb.collection('orders').findOne({ _id: 'm1' as never }))?.['status'],
     ).toBe('cancelled');
     expect((await a.engine.status()).openConflicts).toBe(3);
+    // The operator sees what each side changed since the version both last had.
+    for (const record of await conflictsOf(a, 'open'))
+      expect(record.base.doc).toEqual({ _id: record.key.id, status: 'new', total: 10 });
 
     const byDoc = new Map(
       (await conflictsOf(a, 'open')).map((r) => [r.key.id as string, r._id.toHexString()]),
