@@ -9,6 +9,7 @@ import {
   createCluster,
   waitFor,
   type CentralSync,
+  type ClusterOptions,
   type TestCluster,
 } from '../harness/sync-cluster.js';
 
@@ -42,29 +43,49 @@ function expectPolled(reads: StreamRead[], intervalMs: number, seconds: number):
   expect(Math.min(...gaps)).toBeGreaterThanOrEqual(intervalMs * 0.8);
 }
 
-const monitored = { monitorCommands: true } as const;
+/** One site whose stream reads are recorded, once both streams are being read. */
+async function startWatched(options: ClusterOptions) {
+  cluster = await createCluster({
+    ...options,
+    sites: 1,
+    centralClientOptions: { monitorCommands: true },
+    localClientOptions: { monitorCommands: true },
+  });
+  const site = cluster.sites[0]!;
+  const central = watchStreamReads(site.centralClient);
+  const local = watchStreamReads(site.local);
+  await waitFor('both streams read', () => central.length > 0 && local.length > 0);
+  return { site, central, local };
+}
+
+/** A head office sale reaches the (first) site, and a sale rung up there reaches central. */
+async function syncsBothWays(cluster: TestCluster, fields: Document): Promise<void> {
+  const site = cluster.sites[0]!;
+  await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'hq', ...fields });
+  await site.db.collection('sales').insertOne({ _id: 'rung' as never, ...fields });
+  await waitFor('the head office sale at the site and the site sale at central', async () => {
+    const [pulled, pushed] = await Promise.all([
+      site.db.collection('sales').findOne({ _id: 'hq' as never }),
+      cluster.centralDb.collection('sales').findOne({ _id: 'rung' as never }),
+    ]);
+    return pulled !== null && pushed !== null;
+  });
+}
 
 describe('engine load on the mongods', () => {
   it('reads both change streams at its own pace, however busy the mongods are', async () => {
-    cluster = await createCluster({
-      sites: 1,
+    const { site, central, local } = await startWatched({
       siteIds: ['here'],
       collections: { sales: { scope: { field: 'siteId', includeGlobal: true } } },
       tunables: { pullPollMs: 300, capturePollMs: 200, maxAwaitTimeMs: 1_000 },
-      centralClientOptions: monitored,
-      localClientOptions: monitored,
     });
-    const site = cluster.sites[0]!;
-    const central = watchStreamReads(site.centralClient);
-    const local = watchStreamReads(site.local);
-    await waitFor('both streams read', () => central.length > 0 && local.length > 0);
     central.length = 0;
     local.length = 0;
     // Writes nobody here receives: other sites' sales at central, another database locally.
     const started = Date.now();
-    const elsewhere = site.local.db(`${cluster.dbName}_other`).collection('notes');
+    const elsewhere = site.local.db(`${cluster!.dbName}_other`).collection('notes');
     for (let i = 0; i < 150; i++) {
-      await cluster.headOffice.insert(cluster.dbName, 'sales', {
+      await cluster!.headOffice.insert(cluster!.dbName, 'sales', {
         _id: `other-${i}`,
         siteId: 'elsewhere',
       });
@@ -76,38 +97,15 @@ describe('engine load on the mongods', () => {
     expectPolled(central, 300, seconds);
     expectPolled(local, 200, seconds);
 
-    await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'mine', siteId: 'here' });
-    await site.db.collection('sales').insertOne({ _id: 'rung' as never, siteId: 'here' });
-    await waitFor('a sale in scope at the site and a sale rung up at central', async () => {
-      const [pulled, pushed] = await Promise.all([
-        site.db.collection('sales').findOne({ _id: 'mine' as never }),
-        cluster!.centralDb.collection('sales').findOne({ _id: 'rung' as never }),
-      ]);
-      return pulled !== null && pushed !== null;
-    });
+    await syncsBothWays(cluster!, { siteId: 'here' });
   });
 
   it('waits on the mongods instead when polling is off, and still syncs', async () => {
-    cluster = await createCluster({
-      sites: 1,
+    const { central, local } = await startWatched({
       tunables: { pullPollMs: 0, capturePollMs: 0, maxAwaitTimeMs: 700 },
-      centralClientOptions: monitored,
-      localClientOptions: monitored,
     });
-    const site = cluster.sites[0]!;
-    const central = watchStreamReads(site.centralClient);
-    const local = watchStreamReads(site.local);
-    await waitFor('both streams read', () => central.length > 0 && local.length > 0);
     expect([...central, ...local].every((read) => read.maxTimeMS === 700)).toBe(true);
-    await cluster.headOffice.insert(cluster.dbName, 'sales', { _id: 'hq', total: 1 });
-    await site.db.collection('sales').insertOne({ _id: 'rung' as never, total: 2 });
-    await waitFor('the head office sale at the site and the site sale at central', async () => {
-      const [pulled, pushed] = await Promise.all([
-        site.db.collection('sales').findOne({ _id: 'hq' as never }),
-        cluster!.centralDb.collection('sales').findOne({ _id: 'rung' as never }),
-      ]);
-      return pulled !== null && pushed !== null;
-    });
+    await syncsBothWays(cluster!, { total: 1 });
   });
 
   it('writes a few new documents with their commit time in one write, and stamps a bulk after', async () => {
