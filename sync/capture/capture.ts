@@ -8,7 +8,7 @@ import {
   type ResumeToken,
   type Timestamp,
 } from 'mongodb';
-import type { EngineContext } from '../engine/context.js';
+import { streamAwaitMs, type EngineContext } from '../engine/context.js';
 import { idKey } from '../engine/apply.js';
 import { contentHash } from '../engine/hash.js';
 import { syncKey, type OutboxDoc } from '../engine/store.js';
@@ -76,7 +76,7 @@ export class Capture {
     const { capturePollMs } = tunables;
     const options: ChangeStreamOptions = {
       batchSize: tunables.batchSize,
-      maxAwaitTimeMS: capturePollMs > 0 ? 1 : tunables.maxAwaitTimeMs,
+      maxAwaitTimeMS: streamAwaitMs(capturePollMs, tunables),
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;

@@ -88,6 +88,15 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   backoff: { initialMs: 500, maxMs: 60_000 },
 };
 
+/**
+ * How long one read of a change stream may wait on the server: with polling (`pollMs` > 0) it
+ * returns at once and the caller sleeps `pollMs` after an empty read; otherwise it waits up to
+ * maxAwaitTimeMs for a change.
+ */
+export function streamAwaitMs(pollMs: number, tunables: EngineTunables): number {
+  return pollMs > 0 ? 1 : tunables.maxAwaitTimeMs;
+}
+
 /** What every part of the engine shares; built once by createSyncEngine. */
 export interface EngineContext {
   instanceId: string;

@@ -6,7 +6,7 @@ import {
   type Document,
   type ResumeToken,
 } from 'mongodb';
-import type { EngineContext } from '../engine/context.js';
+import { streamAwaitMs, type EngineContext } from '../engine/context.js';
 import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
@@ -116,8 +116,7 @@ export class Pull {
     const options: ChangeStreamOptions = {
       fullDocument: 'updateLookup',
       batchSize: ctx.tunables.pullBatchSize,
-      // Polled, a getMore returns at once and the loop sleeps between empty ones (see pullPollMs).
-      maxAwaitTimeMS: pullPollMs > 0 ? 1 : ctx.tunables.maxAwaitTimeMs,
+      maxAwaitTimeMS: streamAwaitMs(pullPollMs, ctx.tunables),
     };
     if (checkpoint?.token) options.startAfter = checkpoint.token;
     else if (checkpoint?.startAt) options.startAtOperationTime = checkpoint.startAt;

@@ -210,8 +210,7 @@ export class Push {
     let unstamped: unknown[] = [];
     if (writes.length > 0) {
       const outcome = await this.writeCentral(writes);
-      if (!outcome.stampedInserts)
-        unstamped = outcome.succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
+      unstamped = outcome.unstamped;
       done.push(...outcome.succeeded);
       for (const { plan, code, message } of outcome.poisoned)
         await this.quarantine(plan, code, message, round);
@@ -343,7 +342,11 @@ export class Push {
       }
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
-    return { succeeded, conflicted, poisoned, stampedInserts };
+    // Plain inserts landed without their commit time: pushGroup stamps them.
+    const unstamped = stampedInserts
+      ? []
+      : succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
+    return { succeeded, conflicted, poisoned, unstamped };
   }
 
   private async writeTombstones(deleted: PushPlan[]): Promise<void> {
