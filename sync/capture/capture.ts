@@ -137,6 +137,7 @@ export class Capture {
     let captured = 0;
     for (const { event, at } of events) {
       if (!event.ns?.coll || !event.documentKey) continue;
+      if (!this.ctx.rules.pushes(this.db, event.ns.coll)) continue;
       this.seq += 1;
       captured += 1;
       const _id = syncKey(this.db, event.ns.coll, event.documentKey._id);

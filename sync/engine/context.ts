@@ -48,13 +48,6 @@ export interface EngineTunables {
    */
   capturePollMs: number;
   /**
-   * A push batch with at most this many new documents writes each one as an upserting pipeline
-   * that sets its commit time in the same write. Larger batches use plain inserts (several times
-   * faster in bulk) and stamp the commit time in a second write, an update that every site's
-   * pull stream has to look at and drop.
-   */
-  stampedInsertsMax: number;
-  /**
    * How long capture keeps a batch open for more events once one arrived: at a steady trickle
    * of POS writes, one transaction (and one push round) per few events instead of per event.
    */
@@ -79,7 +72,6 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   maxAwaitTimeMs: 1_000,
   pullPollMs: 250,
   capturePollMs: 100,
-  stampedInsertsMax: 8,
   captureLingerMs: 50,
   heartbeatMs: 10_000,
   offlineAfterMs: 5_000,

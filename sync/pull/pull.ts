@@ -207,6 +207,7 @@ function toInbound(ctx: EngineContext, db: string, event: Event): Inbound | unde
       ct: tombstone['ct'] as Timestamp,
     };
   }
+  if (!ctx.rules.pulls(db, coll)) return undefined;
   if (event.operationType === 'delete')
     return { coll, id: event.documentKey?._id, doc: null, v: null };
   const doc = event.fullDocument;

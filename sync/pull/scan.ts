@@ -135,7 +135,8 @@ export async function scanSince(
       .find({
         $and: [
           ctx.rules.scopeFilter(db, coll),
-          // Or inserted by a site that stopped before stamping the commit time (insertDocOp).
+          // Committed since `from`, or with no commit time: earlier builds inserted first and
+          // stamped after, and one that stopped in between left none.
           {
             $or: [
               { '_sync.ct': { $gte: from } },

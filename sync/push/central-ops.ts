@@ -1,4 +1,4 @@
-import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
+import type { AnyBulkWriteOperation, Document, Filter, Timestamp } from 'mongodb';
 import { stripSync } from '../engine/hash.js';
 
 /**
@@ -63,27 +63,20 @@ export function insertOp(
 }
 
 /**
- * A new document as a plain insert (a duplicate _id fails it, as with insertOp): several times
- * faster than an upserting pipeline. An insert cannot evaluate $$CLUSTER_TIME, so push stamps
- * `_sync.ct` on the batch right after (stampCommitTime); the catch-up scan also takes documents
- * whose stamp a crash prevented.
+ * A new document as a plain insert (a duplicate _id fails it, as with insertOp), several times
+ * cheaper for central than an upserting pipeline. An insert cannot evaluate $$CLUSTER_TIME: `ct`
+ * is a lower bound of the commit time taken just before (see CentralTime), close enough for the
+ * catch-up scan, whose lookback starts well before its checkpoint.
  */
 export function insertDocOp(
   id: unknown,
   doc: Document,
   v: string,
   origin: string,
+  ct: Timestamp,
 ): AnyBulkWriteOperation {
-  const document: Document = { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v] } };
+  const document: Document = { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v], ct } };
   return { insertOne: { document } };
-}
-
-/** Sets `_sync.ct` to the commit time on inserted documents that do not have it yet. */
-export function stampCommitTime(ids: unknown[]): { filter: Filter<Document>; update: Document[] } {
-  return {
-    filter: { _id: { $in: ids }, '_sync.ct': { $exists: false } } as Filter<Document>,
-    update: [{ $set: { '_sync.ct': '$$CLUSTER_TIME' } }],
-  };
 }
 
 /** Compare-and-swap: replaces only if central still holds `base`, the version this site last saw. */

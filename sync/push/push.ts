@@ -15,15 +15,8 @@ import { TOMBSTONES, keepsBase } from '../engine/rules.js';
 import { UNPARKED, type MetaDoc, type OutboxDoc } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
-import {
-  deleteOp,
-  insertDocOp,
-  insertOp,
-  stampCommitTime,
-  tombstoneOp,
-  updateOp,
-  versionsOf,
-} from './central-ops.js';
+import { deleteOp, insertDocOp, tombstoneOp, updateOp, versionsOf } from './central-ops.js';
+import { CentralTime } from './central-time.js';
 import { finishPushed } from './finish.js';
 import { readCentral } from '../conflicts/central-state.js';
 import { applyInbound, type Inbound } from '../pull/apply-inbound.js';
@@ -56,10 +49,11 @@ export interface PushRound {
  * version this site last saw. Transient failures back off the batch; poison goes to quarantine.
  */
 export class Push {
-  /** The previous round's stamps of central's commit time (see pushGroup). */
-  private stamping: Promise<void> = Promise.resolve();
+  private readonly centralTime: CentralTime;
 
-  constructor(private readonly ctx: EngineContext) {}
+  constructor(private readonly ctx: EngineContext) {
+    this.centralTime = new CentralTime(ctx.central);
+  }
 
   async runOnce(): Promise<PushRound> {
     const { store, tunables } = this.ctx;
@@ -207,10 +201,8 @@ export class Push {
     const writes = plans.filter(
       (p) => p.kind === 'insert' || p.kind === 'update' || p.kind === 'delete',
     );
-    let unstamped: unknown[] = [];
     if (writes.length > 0) {
       const outcome = await this.writeCentral(writes);
-      unstamped = outcome.unstamped;
       done.push(...outcome.succeeded);
       for (const { plan, code, message } of outcome.poisoned)
         await this.quarantine(plan, code, message, round);
@@ -222,28 +214,7 @@ export class Push {
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
     }
-    // Central's commit-time stamps go on while the site does its bookkeeping and the next round
-    // reads its batch: one is outstanding at most. Pull's stream has the inserts already, and
-    // its catch-up scan also takes documents left unstamped, so a stamp may fail or be lost.
-    await this.stamping;
-    this.stamping = this.stampInserted(entries[0]!._id, unstamped);
     await finishPushed(this.ctx, done);
-  }
-
-  private async stampInserted(
-    group: { db: string; coll: string },
-    inserted: unknown[],
-  ): Promise<void> {
-    if (inserted.length === 0) return;
-    const stamp = stampCommitTime(inserted);
-    try {
-      await this.ctx.central
-        .db(group.db)
-        .collection(group.coll)
-        .updateMany(stamp.filter, stamp.update);
-    } catch (error) {
-      this.ctx.logger.debug({ event: 'push.stamp-failed', documents: inserted.length, error });
-    }
   }
 
   private async writeCentral(plans: PushPlan[]) {
@@ -251,15 +222,14 @@ export class Push {
     const { db, coll } = plans[0]!;
     const central = ctx.central.db(db).collection(coll);
     const inserts = plans.filter((p) => p.kind === 'insert').length;
-    const stampedInserts = inserts <= ctx.tunables.stampedInsertsMax;
+    await this.recordInflight(plans);
+    await ctx.faults?.hit('push:before-central-write');
+    const ct = inserts > 0 ? await this.centralTime.floor() : undefined;
     const ops: AnyBulkWriteOperation[] = plans.map((p) => {
-      if (p.kind === 'insert')
-        return (stampedInserts ? insertOp : insertDocOp)(p.id, p.doc!, p.v, ctx.instanceId);
+      if (p.kind === 'insert') return insertDocOp(p.id, p.doc!, p.v, ctx.instanceId, ct!);
       if (p.kind === 'update') return updateOp(p.id, p.meta!.base!, p.doc!, p.v, ctx.instanceId);
       return deleteOp(p.id, p.meta!.base!);
     });
-    await this.recordInflight(plans);
-    await ctx.faults?.hit('push:before-central-write');
     const errors = new Map<
       number,
       { code: number; message: string; clash: UniqueClash | undefined }
@@ -342,11 +312,7 @@ export class Push {
       }
     }
     await this.writeTombstones(succeeded.filter((p) => p.kind === 'delete'));
-    // Plain inserts landed without their commit time: pushGroup stamps them.
-    const unstamped = stampedInserts
-      ? []
-      : succeeded.filter((p) => p.kind === 'insert').map((p) => p.id);
-    return { succeeded, conflicted, poisoned, unstamped };
+    return { succeeded, conflicted, poisoned };
   }
 
   private async writeTombstones(deleted: PushPlan[]): Promise<void> {

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyncRules } from '../../sync/engine/rules.js';
 import { openLocalStore } from '../../sync/engine/store.js';
-import { stampCommitTime } from '../../sync/push/central-ops.js';
 import { DUE_ORDER, dueFilter } from '../../sync/push/push.js';
 import { createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
 
@@ -57,7 +56,7 @@ describe('collection rules', () => {
     expect(await central.collection('local_notes').countDocuments()).toBe(0);
   });
 
-  it('never touches excluded collections', async () => {
+  it("never touches excluded collections, or collections named like Outpost's own", async () => {
     cluster = await createCluster({ sites: 2, exclude: ['customers'] });
     const [a, b] = cluster.sites;
     await a!.db.collection('customers').insertOne({ _id: 'c1' as never, name: 'Private' });
@@ -65,6 +64,11 @@ describe('collection rules', () => {
       _id: 'c2',
       name: 'Central only',
     });
+    // The streams filter on names; the reserved prefix is checked on each event instead.
+    await a!.db.collection('outpost_notes').insertOne({ _id: 'n1' as never, text: 'site' });
+    await cluster.centralDb
+      .collection('outpost_notes')
+      .insertOne({ _id: 'n2' as never, text: 'central', _sync: { v: '1', o: 'hq', h: ['1'] } });
     await a!.db.collection('sales').insertOne({ _id: 'marker' as never });
     await waitFor(
       'marker at b',
@@ -76,6 +80,10 @@ describe('collection rules', () => {
     ).toBe(0);
     expect(await b!.db.collection('customers').countDocuments()).toBe(0);
     expect(await a!.db.collection('customers').countDocuments({ _id: 'c2' as never })).toBe(0);
+    expect(await cluster.centralDb.collection('outpost_notes').countDocuments()).toBe(1);
+    expect(await a!.db.collection('outpost_notes').countDocuments()).toBe(1);
+    expect(await b!.db.collection('outpost_notes').countDocuments()).toBe(0);
+    expect(await a!.engine.status()).toMatchObject({ outboxDepth: 0 });
   });
 
   it('gives a site its own and global documents, never another site\u2019s', async () => {
@@ -153,7 +161,7 @@ describe('collection rules', () => {
     });
   });
 
-  it("drops central's commit-time stamps from pull's stream before the document lookup", async () => {
+  it("drops earlier builds' commit-time stamps from pull's stream before the document lookup", async () => {
     cluster = await createCluster({ sites: 1, start: false });
     const { centralDb, dbName } = cluster;
     const pipeline = new SyncRules({
@@ -165,8 +173,10 @@ describe('collection rules', () => {
     const sales = centralDb.collection('sales');
     const sync = { v: '1800000000000-000000-other', o: 'other', h: ['1800000000000-000000-other'] };
     await sales.insertOne({ _id: 'stamped' as never, total: 1, _sync: sync });
-    const stamp = stampCommitTime(['stamped']);
-    await sales.updateMany(stamp.filter, stamp.update);
+    // The stamp an earlier build's site wrote after its insert.
+    await sales.updateOne({ _id: 'stamped' as never }, [
+      { $set: { '_sync.ct': '$$CLUSTER_TIME' } },
+    ]);
     await sales.updateOne({ _id: 'stamped' as never }, { $set: { total: 2 } });
     const seen: string[] = [];
     while (seen.length < 2) {
