@@ -108,17 +108,22 @@ export class Capture {
         if (event && event !== LINGERED) {
           if (pending.length === 0) openedAt = Date.now();
           pending.push({ event, at: changedAt(event, this.ctx.wallClock()) });
+          // Polled, a read takes everything written since the last one: the batch ends with it.
           const open =
-            stream.bufferedCount() > 0 || Date.now() - openedAt < tunables.captureLingerMs;
+            stream.bufferedCount() > 0 ||
+            (capturePollMs === 0 && Date.now() - openedAt < tunables.captureLingerMs);
           if (pending.length < tunables.batchSize && open) continue;
         }
+        const full = pending.length >= tunables.batchSize;
         if (pending.length > 0) {
           await this.flush(pending, stream.resumeToken);
           pending = [];
         } else if (stream.resumeToken && Date.now() - this.lastSaveAt > tunables.idleTokenSaveMs) {
           await this.saveIdleToken(stream.resumeToken);
         }
-        if (event === null && capturePollMs > 0) await sleep(capturePollMs, signal);
+        // Only a full batch may have left changes behind; anything else waits for the next poll
+        // (reading again at once made a second, smaller transaction per poll at a steady trickle).
+        if (capturePollMs > 0 && !full) await sleep(capturePollMs, signal);
       }
     } catch (error) {
       if (signal.aborted) return;

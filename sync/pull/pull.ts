@@ -140,6 +140,7 @@ export class Pull {
           pending.push(event);
           if (pending.length < ctx.tunables.pullBatchSize && stream.bufferedCount() > 0) continue;
         }
+        const full = pending.length >= ctx.tunables.pullBatchSize;
         if (pending.length > 0) {
           // Not abandoned when slow: a batch left running keeps its session in a transaction,
           // and every batch after it would fail. The clients' socket timeout bounds a silent
@@ -152,7 +153,8 @@ export class Pull {
         ) {
           await this.saveIdleToken(stream.resumeToken);
         }
-        if (!event && pullPollMs > 0) await sleep(pullPollMs, signal);
+        // As in capture: only a full batch is followed by another read at once.
+        if (pullPollMs > 0 && !full) await sleep(pullPollMs, signal);
       }
     } finally {
       signal.removeEventListener('abort', close);

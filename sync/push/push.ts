@@ -50,6 +50,11 @@ export interface PushRound {
  */
 export class Push {
   private readonly centralTime: CentralTime;
+  /**
+   * Whether an entry may be waiting out a back-off: unknown at start (a previous run may have
+   * left some), so true until the outbox is seen empty, and true again after each backOff.
+   */
+  private backedOff = true;
 
   constructor(private readonly ctx: EngineContext) {
     this.centralTime = new CentralTime(ctx.central);
@@ -89,14 +94,22 @@ export class Push {
     return round;
   }
 
-  /** How long an idle push loop may sleep: until the next entry is due, at most `capMs`. */
+  /**
+   * How long an idle push loop may sleep: until the next entry is due, at most `capMs`. With no
+   * entry backed off, nothing comes due by itself: capture wakes the loop for new ones, and the
+   * outbox is not read (at a steady trickle of sales, one read less per round).
+   */
   async idleWaitMs(capMs: number): Promise<number> {
+    if (!this.backedOff) return capMs;
     const next = await this.ctx.store.outbox
       .find(UNPARKED, { projection: { nextAt: 1 } })
       .sort(DUE_ORDER)
       .limit(1)
       .next();
-    if (!next) return capMs;
+    if (!next) {
+      this.backedOff = false;
+      return capMs;
+    }
     return Math.min(capMs, Math.max(0, next.nextAt.getTime() - Date.now()));
   }
 
@@ -404,6 +417,7 @@ export class Push {
 
   private async backOff(entries: OutboxDoc[], error: unknown): Promise<void> {
     const { store, tunables } = this.ctx;
+    this.backedOff = true;
     this.ctx.logger.debug({ event: 'push.backed-off', entries: entries.length, error });
     this.ctx.metrics.pushFailures += entries.length;
     this.ctx.metrics.retries += 1;

@@ -81,21 +81,32 @@ describe('engine load on the mongods', () => {
     });
     central.length = 0;
     local.length = 0;
-    // Writes nobody here receives: other sites' sales at central, another database locally.
+    // Mostly writes nobody here receives (other sites' sales at central, another database
+    // locally), and every tenth time one each stream carries: a poll that found changes is not
+    // followed by another read at once either.
     const started = Date.now();
     const elsewhere = site.local.db(`${cluster!.dbName}_other`).collection('notes');
     for (let i = 0; i < 150; i++) {
       await cluster!.headOffice.insert(cluster!.dbName, 'sales', {
         _id: `other-${i}`,
-        siteId: 'elsewhere',
+        siteId: i % 10 === 0 ? 'here' : 'elsewhere',
       });
       await elsewhere.insertOne({ i });
+      if (i % 10 === 0)
+        await site.db.collection('sales').insertOne({ _id: `rung-${i}` as never, siteId: 'here' });
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const seconds = (Date.now() - started) / 1000;
     await elsewhere.drop();
     expectPolled(central, 300, seconds);
     expectPolled(local, 200, seconds);
+    await waitFor('the site sales at central and the head office ones here', async () => {
+      const [pushed, pulled] = await Promise.all([
+        cluster!.centralDb.collection('sales').countDocuments({ _id: /^rung-/ as never }),
+        site.db.collection('sales').countDocuments({ _id: /^other-/ as never }),
+      ]);
+      return pushed === 15 && pulled === 15;
+    });
 
     await syncsBothWays(cluster!, { siteId: 'here' });
   });
