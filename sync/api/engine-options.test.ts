@@ -93,7 +93,7 @@ describe('engineOptionsFromConfig', () => {
       pullPollMs: 250,
       pushIntervalMs: 200,
       captureLingerMs: 50,
-      capturePollMs: 100,
+      capturePollMs: 200,
       offlineAfterMs: 5_000,
       lookbackMs: 60_000,
       backoff: { initialMs: 500, maxMs: 60_000 },

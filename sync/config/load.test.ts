@@ -22,7 +22,7 @@ describe('loadConfig defaults', () => {
         batchSize: 500,
         pushIntervalMs: 200,
         captureLingerMs: 50,
-        capturePollMs: 100,
+        capturePollMs: 200,
         pullBatchSize: 500,
         pullPollMs: 250,
         lookbackMs: 60_000,

@@ -115,7 +115,7 @@ const shape = {
       batchSize: positiveInt.default(500),
       pushIntervalMs: nonNegativeInt.default(200),
       captureLingerMs: nonNegativeInt.default(50),
-      capturePollMs: nonNegativeInt.default(100),
+      capturePollMs: nonNegativeInt.default(200),
       pullBatchSize: positiveInt.default(500),
       pullPollMs: nonNegativeInt.default(250),
       lookbackMs: nonNegativeInt.default(60_000),

@@ -45,6 +45,8 @@ export interface EngineTunables {
    * is woken by every local write, the engine's own included, and each wake costs the site's
    * mongod the time a POS write waits for; polled, one read takes everything since the last.
    * With 0, reads wait on the mongod and captureLingerMs keeps a batch open after an event.
+   * 200 ms by default: at 200 sales a second the till's mean insert took 5-13% longer with sync
+   * on at 200 ms, 17-22% at 100 ms, for a propagation p99 of 555 ms instead of 437 ms.
    */
   capturePollMs: number;
   /**
@@ -71,7 +73,7 @@ export const DEFAULT_TUNABLES: EngineTunables = {
   idleTokenSaveMs: 5_000,
   maxAwaitTimeMs: 1_000,
   pullPollMs: 250,
-  capturePollMs: 100,
+  capturePollMs: 200,
   captureLingerMs: 50,
   heartbeatMs: 10_000,
   offlineAfterMs: 5_000,
