@@ -218,14 +218,11 @@ export async function propagationLatency(
 /**
  * Local write latency with sync on against off, the same inserts either way: `ratePerSec` paces
  * them like tills (0: back to back, as fast as one client can write, which measures how much of
- * this machine's two cores sync takes from a burst rather than what a till waits).
- */
-/**
- * The till's insert latency with the engine stopped and running, in alternating phases (off, on,
- * off, on, ...) so that the machine's drift between a first and a second half does not read as
- * overhead. The till runs in a process of its own (till.ts), as a POS does. Each running phase
- * starts once the engine has sent what the till wrote while it was stopped (the first start's
- * backlog is the backlog scenario's to measure), and stops the engine at its end.
+ * this machine's two cores sync takes from a burst rather than what a till waits). The phases
+ * alternate (off, on, off, on, ...) so that the machine's drift between a first and a second half
+ * does not read as overhead. The till runs in a process of its own (till.ts), as a POS does. Each
+ * phase with sync on starts once the engine has sent what the till wrote while it was stopped
+ * (the first start's backlog is the backlog scenario's to measure) and stops the engine at its end.
  */
 export async function localWriteOverhead(
   m: BenchMongods,
