@@ -109,7 +109,7 @@ describe('engineOptionsFromConfig', () => {
           captureLingerMs: 0,
           capturePollMs: 0,
           offlineAfterMs: 0,
-          lookbackMs: 1_000,
+          lookbackMs: 10_000,
           backoff: { initialMs: 100, maxMs: 2_000 },
         },
       }),
@@ -123,7 +123,7 @@ describe('engineOptionsFromConfig', () => {
       captureLingerMs: 0,
       capturePollMs: 0,
       offlineAfterMs: 0,
-      lookbackMs: 1_000,
+      lookbackMs: 10_000,
       backoff: { initialMs: 100, maxMs: 2_000 },
     });
   });

@@ -145,6 +145,14 @@ describe('loadConfig errors', () => {
     );
   });
 
+  it('rejects a catch-up lookback too short for the dates of new documents', async () => {
+    const error = await expectOutpostError(
+      loadConfig({ defaults, overrides: { sync: { lookbackMs: 1_000 } } }),
+      ErrorCode.ConfigInvalid,
+    );
+    expect(error.message).toContain('sync.lookbackMs: found 1000; expected an integer >= 10000');
+  });
+
   it('reports invalid JSON with line and column, without quoting the file', async () => {
     const file = await configFile(
       '{\n  "dataDir": "/d",\n  "central": { "uri": "mongodb://u:secret@h" },\n}\n',

@@ -45,6 +45,8 @@ const port = (min: number) => {
 };
 const nonNegativeInt = z.int({ error: 'an integer >= 0' }).min(0, { error: 'an integer >= 0' });
 const positiveInt = z.int({ error: 'an integer >= 1' }).min(1, { error: 'an integer >= 1' });
+const MIN_LOOKBACK_MS = 10_000;
+const LOOKBACK_FORM = `an integer >= ${MIN_LOOKBACK_MS} (ms): the catch-up scan must start well before its checkpoint`;
 // The engine keeps this many restarts per loop; a higher threshold could never be reached.
 const restartsForm = `an integer from 0 to ${LOOP_RESTART_HISTORY - 1}`;
 const restartCount = z
@@ -118,7 +120,12 @@ const shape = {
       capturePollMs: nonNegativeInt.default(200),
       pullBatchSize: positiveInt.default(500),
       pullPollMs: nonNegativeInt.default(250),
-      lookbackMs: nonNegativeInt.default(60_000),
+      // A site's new documents are dated up to about 2 s before their commit at central
+      // (push/central-time.ts): a catch-up scan that starts closer to its checkpoint can miss them.
+      lookbackMs: z
+        .int({ error: LOOKBACK_FORM })
+        .min(MIN_LOOKBACK_MS, { error: LOOKBACK_FORM })
+        .default(60_000),
       backoff: backoffSchema,
       offlineAfterMs: nonNegativeInt.default(5_000),
     })
