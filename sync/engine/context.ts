@@ -50,8 +50,9 @@ export interface EngineTunables {
    */
   capturePollMs: number;
   /**
-   * How long capture keeps a batch open for more events once one arrived: at a steady trickle
-   * of POS writes, one transaction (and one push round) per few events instead of per event.
+   * With capturePollMs 0 only: how long capture keeps a batch open for more events once one
+   * arrived, so that a steady trickle of POS writes makes one transaction (and one push round)
+   * per few events instead of per event. A poll already takes everything since the last one.
    */
   captureLingerMs: number;
   heartbeatMs: number;
@@ -84,8 +85,8 @@ export const DEFAULT_TUNABLES: EngineTunables = {
 
 /**
  * How long one read of a change stream may wait on the server: with polling (`pollMs` > 0) it
- * returns at once and the caller sleeps `pollMs` after an empty read; otherwise it waits up to
- * maxAwaitTimeMs for a change.
+ * returns at once and the caller sleeps `pollMs` after any read that did not fill a batch;
+ * otherwise it waits up to maxAwaitTimeMs for a change.
  */
 export function streamAwaitMs(pollMs: number, tunables: EngineTunables): number {
   return pollMs > 0 ? 1 : tunables.maxAwaitTimeMs;

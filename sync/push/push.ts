@@ -282,10 +282,8 @@ export class Push {
     const poisoned: { plan: PushPlan; code: number; message: string }[] = [];
     const unsure: PushPlan[] = [];
     // Inserts are done when the server's count of them adds up; otherwise each is checked below.
-    // Only inserts upsert (an update's filter names the base version, and it never upserts).
     const insertErrors = [...errors.keys()].filter((i) => plans[i]!.kind === 'insert').length;
-    const insertsCounted =
-      (result?.insertedCount ?? 0) + (result?.upsertedCount ?? 0) === inserts - insertErrors;
+    const insertsCounted = (result?.insertedCount ?? 0) === inserts - insertErrors;
     plans.forEach((plan, index) => {
       const error = errors.get(index);
       if (!error && plan.kind === 'insert')
