@@ -22,6 +22,14 @@ type Event = ChangeStreamDocument & {
 };
 
 /**
+ * What capture reads of an event: push reads the document itself when it sends, so an insert's
+ * or replace's full document and an update's description only cost the wire and the decoding.
+ * Projected away, the push bench (20,000 small sales) went from 2,776 and 2,823 docs/s to 3,017
+ * and 2,898 in two runs each.
+ */
+const CAPTURED_FIELDS = { operationType: 1, ns: 1, documentKey: 1, wallTime: 1 } as const;
+
+/**
  * When a local change was made, on the engine's clock (`now`): the event's wallTime (set by the
  * mongod on this machine, since MongoDB 6.0) rather than the moment capture read it, which a
  * polled stream does up to capturePollMs later. A head office edit made in between must win.
@@ -85,6 +93,7 @@ export class Capture {
         {
           $match: this.ctx.rules.captureMatch(this.db, this.ctx.apply.sessionIds),
         },
+        { $project: CAPTURED_FIELDS },
       ],
       options,
     );

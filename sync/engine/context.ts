@@ -86,10 +86,13 @@ export const DEFAULT_TUNABLES: EngineTunables = {
 /**
  * How long one read of a change stream may wait on the server: with polling (`pollMs` > 0) it
  * returns at once and the caller sleeps `pollMs` after any read that did not fill a batch;
- * otherwise it waits up to maxAwaitTimeMs for a change.
+ * otherwise it waits up to maxAwaitTimeMs for a change. "At once" is 0, not 1: a getMore given
+ * 1 ms still arms the server's wait for new oplog entries, and on this machine's mongod that
+ * made each empty read cost about 0.9 ms of CPU instead of 0.5 (25 streams polled 5 times a
+ * second, nothing written). An absent limit would be the server's default wait of 1 s.
  */
 export function streamAwaitMs(pollMs: number, tunables: EngineTunables): number {
-  return pollMs > 0 ? 1 : tunables.maxAwaitTimeMs;
+  return pollMs > 0 ? 0 : tunables.maxAwaitTimeMs;
 }
 
 /** What every part of the engine shares; built once by createSyncEngine. */

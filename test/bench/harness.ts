@@ -130,9 +130,3 @@ export function cpuSeconds(pid: number): number | null {
 
 /** Clock ticks per second of /proc's times: 100 on every Linux this runs on (USER_HZ). */
 const CLOCK_TICKS = 100;
-
-/** CPU used by this process (the engines under test), in seconds. */
-export function ownCpuSeconds(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-}

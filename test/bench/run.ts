@@ -25,6 +25,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
     fleet: { type: 'string' },
     'fleet-seconds': { type: 'string', default: '20' },
+    'fleet-per-process': { type: 'string', default: '10' },
+    'fleet-rate': { type: 'string', default: '2' },
   },
 });
 const big = values.full ? 1_000_000 : 100_000;
@@ -59,7 +61,13 @@ try {
   await run('bootstrap', () => scenarios.bootstrap(mongods, size(values.bootstrap, big)));
   await run('backlog', () => scenarios.backlogDrain(mongods, size(values.backlog, big)));
   await run('fleet', () =>
-    scenarios.fleet(mongods, size(values.fleet, 50), Number(values['fleet-seconds']), 2),
+    scenarios.fleet(
+      mongods,
+      size(values.fleet, 50),
+      Number(values['fleet-seconds']),
+      Number(values['fleet-rate']),
+      Number(values['fleet-per-process']),
+    ),
   );
 } finally {
   await mongods.stop();
