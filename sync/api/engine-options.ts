@@ -28,6 +28,7 @@ export function engineOptionsFromConfig(config: Config): ConfiguredEngineOptions
       batchSize: config.sync.batchSize,
       pullBatchSize: config.sync.pullBatchSize,
       pullPollMs: config.sync.pullPollMs,
+      pullIdlePollMs: config.sync.pullIdlePollMs,
       pushIntervalMs: config.sync.pushIntervalMs,
       captureLingerMs: config.sync.captureLingerMs,
       capturePollMs: config.sync.capturePollMs,

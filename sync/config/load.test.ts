@@ -25,6 +25,7 @@ describe('loadConfig defaults', () => {
         capturePollMs: 200,
         pullBatchSize: 500,
         pullPollMs: 250,
+        pullIdlePollMs: 1_000,
         lookbackMs: 60_000,
         backoff: { initialMs: 500, maxMs: 60_000 },
         offlineAfterMs: 5_000,

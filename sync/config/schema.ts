@@ -120,6 +120,7 @@ const shape = {
       capturePollMs: nonNegativeInt.default(200),
       pullBatchSize: positiveInt.default(500),
       pullPollMs: nonNegativeInt.default(250),
+      pullIdlePollMs: nonNegativeInt.default(1_000),
       // A site's new documents are dated up to about 2 s before their commit at central
       // (push/central-time.ts): a catch-up scan that starts closer to its checkpoint can miss them.
       lookbackMs: z

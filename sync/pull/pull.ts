@@ -126,6 +126,7 @@ export class Pull {
     signal.addEventListener('abort', close, { once: true });
     try {
       let pending: Event[] = [];
+      let lastEventAt = Date.now();
       while (!signal.aborted) {
         // tryNext returns within maxAwaitTimeMS, or fails once server selection gives up; past
         // a minute the stream is stuck: closed here, the loop is restarted from its token.
@@ -138,6 +139,7 @@ export class Pull {
         ctx.reportCentral(true);
         if (event) {
           pending.push(event);
+          lastEventAt = Date.now();
           if (pending.length < ctx.tunables.pullBatchSize && stream.bufferedCount() > 0) continue;
         }
         const full = pending.length >= ctx.tunables.pullBatchSize;
@@ -153,8 +155,13 @@ export class Pull {
         ) {
           await this.saveIdleToken(stream.resumeToken);
         }
-        // As in capture: only a full batch is followed by another read at once.
-        if (pullPollMs > 0 && !full) await sleep(pullPollMs, signal);
+        // As in capture: only a full batch is followed by another read at once. A stream that
+        // has been quiet for a while is polled less often (see pullIdlePollMs).
+        if (pullPollMs > 0 && !full) {
+          const { pullIdlePollMs, pullIdleAfterMs } = ctx.tunables;
+          const quiet = Date.now() - lastEventAt >= pullIdleAfterMs;
+          await sleep(quiet ? Math.max(pullPollMs, pullIdlePollMs) : pullPollMs, signal);
+        }
       }
     } finally {
       signal.removeEventListener('abort', close);

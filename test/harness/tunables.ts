@@ -7,6 +7,8 @@ export const FAST_TUNABLES: SyncEngineOptions['tunables'] = {
   pushIntervalMs: 50,
   maxAwaitTimeMs: 200,
   pullPollMs: 100,
+  // Not slowed when quiet: a test's next change would wait up to a second for it.
+  pullIdlePollMs: 100,
   capturePollMs: 50,
   idleTokenSaveMs: 500,
   heartbeatMs: 1_000,
