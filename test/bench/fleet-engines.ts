@@ -77,6 +77,8 @@ function send(reply: FleetReply, then?: () => void): void {
   process.send!(reply, then);
 }
 
+// The benchmark gone (killed, or failed before stopping its shares): nothing is left running.
+process.once('disconnect', () => process.exit(1));
 process.once('message', (share: FleetShare) => {
   run(share).catch((error: unknown) => {
     console.error(error);

@@ -470,19 +470,22 @@ export async function fleet(
       ]),
     );
     await Promise.all(applies.map((applied) => applied.tryNext()));
-    const appliedReaders = applies.map(async (applied) => {
-      for await (const event of applied) {
-        const s = siteOf.get(event.ns.db);
-        if (s === undefined) continue;
-        const id = String(event.documentKey._id);
-        const t0 = Number(
-          (event.fullDocument ?? event.updateDescription?.updatedFields)?.['t0'] ?? 0,
-        );
-        seen[s]!.set(id, Math.max(seen[s]!.get(id) ?? 0, t0));
-        for (const change of changes)
-          if (change.id === id && change.t0 <= t0 && change.pending.has(s)) settle(change, s);
-      }
-    });
+    // Closed at the end: the iteration then fails, which is how each reader stops.
+    const appliedReaders = applies.map((applied) =>
+      (async () => {
+        for await (const event of applied) {
+          const s = siteOf.get(event.ns.db);
+          if (s === undefined) continue;
+          const id = String(event.documentKey._id);
+          const t0 = Number(
+            (event.fullDocument ?? event.updateDescription?.updatedFields)?.['t0'] ?? 0,
+          );
+          seen[s]!.set(id, Math.max(seen[s]!.get(id) ?? 0, t0));
+          for (const change of changes)
+            if (change.id === id && change.t0 <= t0 && change.pending.has(s)) settle(change, s);
+        }
+      })().catch(() => undefined),
+    );
     const prices = (async () => {
       for (let i = 0; Date.now() < stopAt; i++) {
         const id = `p${i % PRODUCTS}`;
@@ -507,7 +510,7 @@ export async function fleet(
         centralToSites.push(60_000);
       }
     await Promise.all(applies.map((applied) => applied.close()));
-    await Promise.all(appliedReaders.map((reader) => reader.catch(() => undefined)));
+    await Promise.all(appliedReaders);
     const after = await serverOps(central);
     const elapsed = (Date.now() - started) / 1000;
     const cpu = cpuCores(cpuBefore, cpuSnapshot(m, shares), elapsed);
@@ -527,6 +530,17 @@ export async function fleet(
         connections: { current: number };
       }
     ).connections.current;
+    // Then a quiet spell, the common case of a real fleet: nothing sold, no price changed. Past
+    // pullIdleAfterMs (10 s) every site polls central once a second; what central pays for that
+    // is the fleet's floor.
+    await new Promise((resolve) => setTimeout(resolve, QUIET_SETTLE_MS));
+    const quietOps = await serverOps(central);
+    const quietCpu = cpuSnapshot(m, shares);
+    const quietStarted = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    const quietSeconds = (Date.now() - quietStarted) / 1000;
+    const quiet = cpuCores(quietCpu, cpuSnapshot(m, shares), quietSeconds);
+    const quietOpsPerSec = Math.round(((await serverOps(central)) - quietOps) / quietSeconds);
     const peaks = await Promise.all(shares.map((share) => share.stop()));
     shares.length = 0;
     const peakRssMb = Math.max(...peaks);
@@ -546,6 +560,10 @@ export async function fleet(
         centralOpsPerSec: Math.round((after - before) / elapsed),
         centralConnections: connections,
         ...cpu,
+        quietCentralOpsPerSec: quietOpsPerSec,
+        ...(quiet['centralCpuCores'] === undefined
+          ? {}
+          : { quietCentralCpuCores: quiet['centralCpuCores'] }),
       },
       ceiling: {},
       ratio: null,
@@ -555,7 +573,8 @@ export async function fleet(
       notes:
         `engines in ${Math.ceil(count / perProcess)} processes of up to ${perProcess} sites; ` +
         `peak RSS is the largest such process, ${Math.round(peakRssMb / Math.min(count, perProcess))} MB per site; ` +
-        'CPU in cores while selling: central mongod, both site mongods, the engine processes',
+        'CPU in cores while selling: central mongod, both site mongods, the engine processes; ' +
+        `quiet: central while nothing happens (after ${QUIET_SETTLE_MS / 1000} s of it)`,
     };
   } finally {
     await Promise.allSettled(shares.map((share) => share.stop()));
@@ -571,6 +590,10 @@ export async function fleet(
     await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
   }
 }
+
+/** The fleet's quiet spell: time for every site's pull to slow down, then the measured part. */
+const QUIET_SETTLE_MS = 12_000;
+const QUIET_MS = 10_000;
 
 /** A price change applied at a fleet site, as the site mongod's change stream shows it. */
 interface AppliedPrice {
