@@ -65,16 +65,14 @@ async function run(share: FleetShare): Promise<void> {
     await engine.start();
     engines.push(engine);
   }
-  send({ started: true });
+  process.send!({ started: true } satisfies FleetReply);
   await new Promise((resolve) => process.once('message', resolve));
   await Promise.allSettled(engines.map((engine) => engine.stop()));
   await Promise.allSettled([central.close(), ...[...locals.values()].map((l) => l.close())]);
   clearInterval(sampler);
-  send({ peakRssMb: Math.round(peak / 1024 / 1024) }, () => process.exit(0));
-}
-
-function send(reply: FleetReply, then?: () => void): void {
-  process.send!(reply, then);
+  process.send!({ peakRssMb: Math.round(peak / 1024 / 1024) } satisfies FleetReply, () =>
+    process.exit(0),
+  );
 }
 
 // The benchmark gone (killed, or failed before stopping its shares): nothing is left running.
