@@ -44,10 +44,12 @@ export interface EngineTunables {
    * Pause between polls of central's change stream once nothing has come for pullIdleAfterMs
    * (no effect unless longer than pullPollMs). Every poll costs central a getMore, about 0.5 ms
    * of its CPU on this machine even when empty, so at 4 a second a fleet of 500 quiet sites
-   * kept a core of central busy; at 1 a second a quarter. The first change after a quiet spell
-   * arrives up to this much later; the first one read puts the stream back to pullPollMs.
+   * would keep a core of central busy; at 1 a second a quarter. The first change after a quiet
+   * spell arrives up to this much later; the first one read (or "sync now") puts the stream back
+   * to pullPollMs.
    */
   pullIdlePollMs: number;
+  /** How long a stream must have read nothing to count as quiet. */
   pullIdleAfterMs: number;
   /**
    * Pause between reads of the local change stream, as pullPollMs for central. An awaiting read

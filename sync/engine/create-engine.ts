@@ -102,7 +102,7 @@ export interface SyncEngine {
   stop(): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Pushes due work now instead of at the next interval. */
+  /** Pushes due work and polls central now, instead of at the next interval. */
   syncNow(): void;
   status(): Promise<EngineStatus>;
   onStateChange(listener: (state: EngineState) => void): () => void;
@@ -130,6 +130,8 @@ class Engine implements SyncEngine {
   private captureControl: AbortController | undefined;
   private syncControl: AbortController | undefined;
   private loops: Promise<void>[] = [];
+  /** The running pull loops, one per database, for "sync now". */
+  private pulls: Pull[] = [];
   private readonly liveness = new LoopMonitor();
   private lastCounts: StoreCounts | undefined;
   private wakePush: (() => void) | undefined;
@@ -263,8 +265,10 @@ class Engine implements SyncEngine {
     this.transition('connecting');
     const control = (this.syncControl = new AbortController());
     const onProgress = (progress: BootstrapProgress) => this.progress.set(progress.db, progress);
+    this.pulls = [];
     for (const db of ctx.rules.databases) {
       const pull = new Pull(ctx, db, onProgress);
+      this.pulls.push(pull);
       this.loops.push(
         this.supervise(
           `pull:${db}`,
@@ -319,6 +323,7 @@ class Engine implements SyncEngine {
 
   syncNow(): void {
     this.requestPush();
+    for (const pull of this.pulls) pull.wake();
   }
 
   async status(): Promise<EngineStatus> {

@@ -11,7 +11,6 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
 import { tokenClusterTime } from './token-time.js';
-import { sleep } from '../util/backoff.js';
 import { unlessStalled } from '../util/stall.js';
 import { bootstrap, centralOperationTime, scanSince, tombstoneInScope } from './scan.js';
 
@@ -47,6 +46,8 @@ export function needsScan(error: unknown): boolean {
 export class Pull {
   private lastSaveAt = 0;
   private lastSavedToken: string | undefined;
+  private woken = false;
+  private endPause: (() => void) | undefined;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -56,6 +57,28 @@ export class Pull {
 
   get checkpointId(): string {
     return `pull:${this.db}`;
+  }
+
+  /** "Sync now": ends the pause between polls, and the quiet pace with it. */
+  wake(): void {
+    this.woken = true;
+    this.endPause?.();
+  }
+
+  /** Waits `ms`, or until the loop is stopped or woken. */
+  private pause(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted || this.woken) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.endPause = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.endPause = done;
+    });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -128,6 +151,10 @@ export class Pull {
       let pending: Event[] = [];
       let lastEventAt = Date.now();
       while (!signal.aborted) {
+        if (this.woken) {
+          this.woken = false;
+          lastEventAt = Date.now();
+        }
         // tryNext returns within maxAwaitTimeMS, or fails once server selection gives up; past
         // a minute the stream is stuck: closed here, the loop is restarted from its token.
         const event = await unlessStalled(
@@ -160,7 +187,7 @@ export class Pull {
         if (pullPollMs > 0 && !full) {
           const { pullIdlePollMs, pullIdleAfterMs } = ctx.tunables;
           const quiet = Date.now() - lastEventAt >= pullIdleAfterMs;
-          await sleep(quiet ? Math.max(pullPollMs, pullIdlePollMs) : pullPollMs, signal);
+          await this.pause(quiet ? Math.max(pullPollMs, pullIdlePollMs) : pullPollMs, signal);
         }
       }
     } finally {

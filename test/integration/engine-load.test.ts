@@ -152,6 +152,19 @@ describe('engine load on the mongods', () => {
     expect(central.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('polls central at once on "sync now", however quiet it has been', async () => {
+    const { site, central } = await startWatched({
+      tunables: { pullPollMs: 100, pullIdlePollMs: 5_000, pullIdleAfterMs: 300 },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A quiet poll has just been made: the next one is 5 s away.
+    central.length = 0;
+    await waitFor('a quiet poll', () => central.length > 0);
+    site.engine.syncNow();
+    await waitFor('a poll right after "sync now"', () => central.length > 1, 1_500);
+    await syncsBothWays(cluster!, { total: 1 });
+  });
+
   it('waits on the mongods instead when polling is off, and still syncs', async () => {
     const { central, local } = await startWatched({
       tunables: { pullPollMs: 0, capturePollMs: 0, maxAwaitTimeMs: 700 },

@@ -13,7 +13,7 @@ const CONTROLS = [
   {
     name: 'sync',
     call: 'sync:run-now',
-    description: 'push waiting changes now',
+    description: 'push waiting changes and read central now',
     done: 'Sync requested',
   },
   {
