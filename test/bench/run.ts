@@ -29,6 +29,18 @@ const { values } = parseArgs({
     'fleet-rate': { type: 'string', default: '2' },
   },
 });
+// Every number a flag gives must be positive (a fleet rate may be a fraction): 0 or a typo would
+// make a scenario loop for ever or divide by zero.
+for (const [flag, value] of Object.entries(values)) {
+  if (typeof value !== 'string' || flag === 'only') continue;
+  const n = Number(value);
+  if (!(n > 0) || (flag !== 'fleet-rate' && !Number.isInteger(n))) {
+    process.stderr.write(
+      `--${flag} must be a positive ${flag === 'fleet-rate' ? 'number' : 'whole number'} (got "${value}")\n`,
+    );
+    process.exit(2);
+  }
+}
 const big = values.full ? 1_000_000 : 100_000;
 const size = (value: string | undefined, fallback: number) => (value ? Number(value) : fallback);
 const only = values.only?.split(',');
