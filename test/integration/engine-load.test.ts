@@ -149,7 +149,8 @@ describe('engine load on the mongods', () => {
     );
     central.length = 0;
     await pause(1_000);
-    expect(central.length).toBeGreaterThanOrEqual(5);
+    // About 9 at 100 ms (fewer on a busy machine); at most 2 at the quiet pace.
+    expect(central.length).toBeGreaterThanOrEqual(4);
   });
 
   it('polls central at once on "sync now", however quiet it has been', async () => {
