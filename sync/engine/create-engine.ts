@@ -391,17 +391,7 @@ class Engine implements SyncEngine {
       // push goes.
       if (round.failed === 0 && waitMs > 0 && !this.centralDown && this.centralSeen)
         this.setActivity('idle');
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, waitMs);
-        const onAbort = () => done();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.wakePush = done;
-        function done() {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        }
-      });
+      await sleep(waitMs, signal, (wake) => (this.wakePush = wake));
     }
   }
 

@@ -11,6 +11,7 @@ import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
 import { tokenClusterTime } from './token-time.js';
+import { sleep } from '../util/backoff.js';
 import { unlessStalled } from '../util/stall.js';
 import { bootstrap, centralOperationTime, scanSince, tombstoneInScope } from './scan.js';
 
@@ -63,22 +64,6 @@ export class Pull {
   wake(): void {
     this.woken = true;
     this.endPause?.();
-  }
-
-  /** Waits `ms`, or until the loop is stopped or woken. */
-  private pause(ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal.aborted || this.woken) return resolve();
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.endPause = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.endPause = done;
-    });
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -187,7 +172,12 @@ export class Pull {
         if (pullPollMs > 0 && !full) {
           const { pullIdlePollMs, pullIdleAfterMs } = ctx.tunables;
           const quiet = Date.now() - lastEventAt >= pullIdleAfterMs;
-          await this.pause(quiet ? Math.max(pullPollMs, pullIdlePollMs) : pullPollMs, signal);
+          if (!this.woken)
+            await sleep(
+              quiet ? Math.max(pullPollMs, pullIdlePollMs) : pullPollMs,
+              signal,
+              (wake) => (this.endPause = wake),
+            );
         }
       }
     } finally {

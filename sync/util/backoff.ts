@@ -23,7 +23,15 @@ export function backoffDelay(
   return Math.round(fixed + exponential * jitter * random());
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or less if `signal` aborts. `onWake`, if given, receives a function that ends the
+ * wait early (a loop keeps it to be woken; calling it after the wait is over does nothing).
+ */
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  onWake?: (wake: () => void) => void,
+): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
@@ -33,5 +41,6 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     }
     signal?.addEventListener('abort', done, { once: true });
+    onWake?.(done);
   });
 }
