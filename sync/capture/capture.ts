@@ -267,6 +267,9 @@ export class Capture {
           { upsert: true },
         );
         await store.outbox.bulkWrite(batch as never[], { ordered: false });
+        // Push sends each batch while the scan goes on: a first start over a large database
+        // starts syncing at once, not after the last collection is read.
+        this.ctx.notifyPush();
         await this.ctx.faults?.hit('capture:after-enqueue-batch');
         enqueued += batch.length;
         batch = [];
@@ -294,7 +297,6 @@ export class Capture {
       for (const { id, hash } of synced.values()) if (hash !== null) await enqueue(id, 'delete');
       await flush();
     }
-    if (enqueued > 0) this.ctx.notifyPush();
     return enqueued;
   }
 }

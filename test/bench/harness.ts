@@ -59,7 +59,19 @@ export async function startSite(
       heartbeatMs: 5_000,
     },
   });
-  if (start) await engine.start();
+  if (start) {
+    await engine.start();
+    // A site runs its engine long before the sales a scenario writes: wait until capture has
+    // finished its first start (the scan of what already exists), or that scan races the
+    // scenario's own writes and queues them twice.
+    const checkpoints = local.db(`outpost_${name}_${dbName}`).collection('checkpoints');
+    await until(
+      async () =>
+        (await checkpoints.findOne({ _id: `capture:${dbName}` as never }))?.['initialEnqueued'] ===
+        true,
+      30_000,
+    );
+  }
   return {
     engine,
     local,

@@ -27,6 +27,7 @@ const { values } = parseArgs({
     'fleet-seconds': { type: 'string', default: '20' },
     'fleet-per-process': { type: 'string', default: '10' },
     'fleet-rate': { type: 'string', default: '2' },
+    'fleet-mongods': { type: 'string', default: '2' },
   },
 });
 // Every number a flag gives must be positive (a fleet rate may be a fraction): 0 or a typo would
@@ -79,6 +80,7 @@ try {
       Number(values['fleet-seconds']),
       Number(values['fleet-rate']),
       Number(values['fleet-per-process']),
+      Number(values['fleet-mongods']),
     ),
   );
 } finally {

@@ -2,6 +2,7 @@ import { MongoClient, type AnyBulkWriteOperation, type Db, type Document } from 
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createCentralWriter } from '../../sync/central/writer.js';
+import { startTestMongod, stopTestMongod } from '../harness/mongods.js';
 import type { BenchMongods } from './harness.js';
 import type { FleetReply, FleetShare } from './fleet-engines.js';
 import { cpuSeconds, docs, percentile, startSite, until, withPeakMemory } from './harness.js';
@@ -383,20 +384,28 @@ function round(x: number): number {
 
 /**
  * A fleet of `count` sites (engines in child processes of `perProcess` sites each, local
- * databases spread over the two site mongods) against one central: each site rings up
+ * databases spread over `siteMongods` site mongods) against one central: each site rings up
  * `ratePerSite` sales a second (scoped to the site) while head office changes a price every
  * second. Reports site -> central latency of the sales, central -> every site latency of the price
  * changes, central's operations per second and connections, and the peak memory of the largest
  * engine process.
  */
 export async function fleet(
-  m: BenchMongods,
+  bench: BenchMongods,
   count: number,
   seconds: number,
   ratePerSite: number,
   perProcess: number,
+  siteMongods: number,
 ): Promise<ScenarioResult> {
   const db = dbName('fleet');
+  // Site mongods beyond the run's two, started for the fleet alone.
+  const extra = await Promise.all(
+    Array.from({ length: Math.max(0, siteMongods - bench.sites.length) }, (_, i) =>
+      startTestMongod(`bench-fleet-${i}`, 'site'),
+    ),
+  );
+  const m = { ...bench, sites: [...bench.sites, ...extra].slice(0, siteMongods) };
   const central = new MongoClient(m.central.running.uri, { serverSelectionTimeoutMS: 10_000 });
   const locals = m.sites.map((s) => new MongoClient(s.running.uri, { maxPoolSize: 200 }));
   for (const coll of ['sales', 'products', 'outpost_sites', 'outpost_tombstones'])
@@ -584,7 +593,7 @@ export async function fleet(
       notes:
         `engines in ${Math.ceil(count / perProcess)} processes of up to ${perProcess} sites; ` +
         `peak RSS is the largest such process, ${Math.round(peakRssMb / Math.min(count, perProcess))} MB per site; ` +
-        'CPU in cores while selling: central mongod, both site mongods, the engine processes; ' +
+        `CPU in cores while selling: central mongod, the ${m.sites.length} site mongods, the engine processes; ` +
         `quiet: central while nothing happens (after ${QUIET_SETTLE_MS / 1000} s of it)`,
     };
   } finally {
@@ -599,6 +608,7 @@ export async function fleet(
         .dropDatabase()
         .catch(() => undefined);
     await Promise.allSettled([central.close(), ...locals.map((l) => l.close())]);
+    await Promise.allSettled(extra.map((mongod) => stopTestMongod(mongod)));
   }
 }
 

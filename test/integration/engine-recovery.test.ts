@@ -400,6 +400,43 @@ describe('recovery and clocks', () => {
     expect(cut!.saved).toBeGreaterThanOrEqual(cut!.queued);
   });
 
+  it('pushes what a first start has queued while it is still scanning the database', async () => {
+    // A first start over a large POS database reads every document; push must not wait for the
+    // end of that scan. The scan stops after its second batch until the first is at central.
+    let reachedCentral: boolean | undefined;
+    let batches = 0;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'capture:after-enqueue-batch' || ++batches !== 2) return;
+        reachedCentral = await waitFor(
+          'the first batch at central',
+          async () => (await cluster!.centralDb.collection('sales').countDocuments()) >= 10,
+          5_000,
+        ).then(
+          () => true,
+          () => false,
+        );
+      },
+    };
+    cluster = await createCluster({
+      sites: 1,
+      start: false,
+      faults: [faults],
+      // Push's own idle wake-up comes too late to send the batch for it.
+      tunables: { batchSize: 10, pushIdleMs: 60_000 },
+    });
+    const [a] = cluster.sites;
+    await a!.db
+      .collection('sales')
+      .insertMany(Array.from({ length: 35 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+    await a!.engine.start();
+    await waitFor(
+      'every sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 35,
+    );
+    expect(reachedCentral).toBe(true);
+  });
+
   it('keeps the outbox entry of an edit captured while the push before it was on the way', async () => {
     let armed = true;
     const faults: Faults = {
