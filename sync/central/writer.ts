@@ -1,7 +1,8 @@
-import type { Document, Filter, MongoClient } from 'mongodb';
+import { ObjectId, type Document, type Filter, type MongoClient } from 'mongodb';
 import { HybridClock } from '../engine/hlc.js';
 import { TOMBSTONES } from '../engine/rules.js';
-import { insertOp, stamped, tombstoneOp } from '../push/central-ops.js';
+import { newCentralDoc, stamped, tombstoneOp } from '../push/central-ops.js';
+import { CentralTime } from '../push/central-time.js';
 
 /**
  * For applications that write central directly (head office: catalogue, prices). Writes stamped
@@ -27,13 +28,15 @@ export function createCentralWriter(
   wallClock: () => number = Date.now,
 ): CentralWriter {
   const clock = new HybridClock(origin, wallClock);
+  const centralTime = new CentralTime(central);
   const stamp = (doc: Document, v: string) => stamped(doc, v, origin);
   return {
     async insert(db, coll, doc) {
+      const ct = await centralTime.floor();
       await central
         .db(db)
         .collection(coll)
-        .bulkWrite([insertOp(doc['_id'], doc, clock.now(), origin)]);
+        .insertOne(newCentralDoc(doc['_id'] ?? new ObjectId(), doc, clock.now(), origin, ct));
     },
     async update(db, coll, id, change) {
       const collection = central.db(db).collection(coll);

@@ -2,7 +2,8 @@ import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { TOMBSTONES } from '../engine/rules.js';
-import { insertOp, stamped, tombstoneOp } from '../push/central-ops.js';
+import { newCentralDoc, stamped, tombstoneOp } from '../push/central-ops.js';
+import { CentralTime } from '../push/central-time.js';
 
 export interface CentralState {
   doc: Document | null;
@@ -74,10 +75,11 @@ export async function writeCentralVersion(
     return true;
   }
   if (!current) {
-    const result = await collection
-      .bulkWrite([insertOp(id, doc, v, ctx.instanceId)])
-      .catch(() => undefined);
-    return (result?.upsertedCount ?? 0) === 1;
+    const ct = await new CentralTime(ctx.central).floor();
+    return collection.insertOne(newCentralDoc(id, doc, v, ctx.instanceId, ct)).then(
+      () => true,
+      () => false,
+    );
   }
   const result = await collection.updateOne(
     current,

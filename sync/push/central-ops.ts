@@ -43,31 +43,23 @@ export function versionsOf(doc: Document): string[] {
 }
 
 /**
- * Insert that fails with a duplicate key when central already has the _id: the filter can never
- * match (the field does not exist), so the upsert always inserts; unlike insertOne it can stamp
- * the commit time. Not an equality predicate, so the server does not retry it as an update.
+ * A document new to central, stamped, for a plain insert: a duplicate _id fails it. Several times
+ * cheaper for central than an upserting pipeline, and an insert needs no filter, so it also works
+ * on a collection sharded on other fields (an upsert's filter must carry the whole shard key).
+ * An insert cannot evaluate $$CLUSTER_TIME: `ct` is a lower bound of the commit time taken just
+ * before (see CentralTime), close enough for the catch-up scan, whose lookback starts well before
+ * its checkpoint.
  */
-export function insertOp(
+export function newCentralDoc(
   id: unknown,
   doc: Document,
   v: string,
   origin: string,
-): AnyBulkWriteOperation {
-  return {
-    updateOne: {
-      filter: { _id: id, _outpost_never: { $exists: true } } as Filter<Document>,
-      update: stamped(doc, v, origin),
-      upsert: true,
-    },
-  };
+  ct: Timestamp,
+): Document {
+  return { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v], ct } };
 }
 
-/**
- * A new document as a plain insert (a duplicate _id fails it, as with insertOp), several times
- * cheaper for central than an upserting pipeline. An insert cannot evaluate $$CLUSTER_TIME: `ct`
- * is a lower bound of the commit time taken just before (see CentralTime), close enough for the
- * catch-up scan, whose lookback starts well before its checkpoint.
- */
 export function insertDocOp(
   id: unknown,
   doc: Document,
@@ -75,8 +67,7 @@ export function insertDocOp(
   origin: string,
   ct: Timestamp,
 ): AnyBulkWriteOperation {
-  const document: Document = { ...stripSync(doc), _id: id, _sync: { v, o: origin, h: [v], ct } };
-  return { insertOne: { document } };
+  return { insertOne: { document: newCentralDoc(id, doc, v, origin, ct) } };
 }
 
 /** Compare-and-swap: replaces only if central still holds `base`, the version this site last saw. */

@@ -3,7 +3,7 @@
  * ways, a unique clash resolved by renaming, manual conflicts resolved three ways, and stock
  * counters that lose no decrement.
  */
-import type { Document } from 'mongodb';
+import { Timestamp, type CommandStartedEvent, type Document } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CollectionRule } from '../../sync/engine/rules.js';
 import type { ConflictRecord } from '../../sync/conflicts/record.js';
@@ -11,6 +11,7 @@ import {
   converged,
   createCluster,
   waitFor,
+  type ClusterOptions,
   type TestCluster,
   type TestSite,
 } from '../harness/sync-cluster.js';
@@ -23,8 +24,11 @@ afterEach(async () => {
 
 type Rules = Record<string, Partial<CollectionRule>>;
 
-async function setUp(collections: Rules = {}): Promise<[TestCluster, TestSite, TestSite]> {
-  cluster = await createCluster({ sites: 2, collections });
+async function setUp(
+  collections: Rules = {},
+  options: Partial<ClusterOptions> = {},
+): Promise<[TestCluster, TestSite, TestSite]> {
+  cluster = await createCluster({ sites: 2, collections, ...options });
   return [cluster, cluster.sites[0]!, cluster.sites[1]!];
 }
 
@@ -124,7 +128,15 @@ describe('conflict detection', () => {
   });
 
   it('update against a delete: update wins by default and the document comes back everywhere', async () => {
-    const [c, a, b] = await setUp();
+    const [c, a, b] = await setUp({}, { centralClientOptions: { monitorCommands: true } });
+    // Every write the site sends to a synced collection at central can be routed by a mongos:
+    // no upsert, whose filter would have to carry a shard key the site does not know.
+    const upserts: string[] = [];
+    a.centralClient.on('commandStarted', (event: CommandStartedEvent) => {
+      const updates = (event.command['updates'] ?? []) as { upsert?: boolean }[];
+      if (event.commandName === 'update' && event.command['update'] === 'products')
+        if (updates.some((update) => update.upsert)) upserts.push(JSON.stringify(event.command));
+    });
     await seed(c, 'products', { _id: 'p2', price: 1 });
     await clash(
       c,
@@ -137,6 +149,10 @@ describe('conflict detection', () => {
     expect(await conflictsOf(a)).toMatchObject([
       { kind: 'update-delete', resolution: { outcome: 'site' } },
     ]);
+    // Written back as a new document, dated for the catch-up scan like any insert.
+    const back = await c.centralDb.collection('products').findOne({ _id: 'p2' as never });
+    expect((back?.['_sync'] as { ct?: unknown } | undefined)?.ct).toBeInstanceOf(Timestamp);
+    expect(upserts).toEqual([]);
   });
 
   it('delete against an update: update wins by default, the site gets the document back', async () => {
