@@ -373,11 +373,23 @@ class Engine implements SyncEngine {
   }
 
   private async pushLoop(push: Push, signal: AbortSignal): Promise<void> {
+    try {
+      await this.pushRounds(push, signal);
+    } finally {
+      // Its failure, if any, comes out of the round that waits for it; this one only ends it.
+      await push.settle().catch(() => undefined);
+    }
+  }
+
+  private async pushRounds(push: Push, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       this.pushWanted = false;
       const round = await push.runOnce();
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
+      // A short round took everything due: what it sent is recorded before the loop rests, so
+      // the outbox it reads (and the status) shows only what is really left.
+      await push.settle();
       // The round took everything due (a short batch): sleep until capture (or a resolution,
       // or "sync now") wakes the loop, or until the first backed-off entry is due, rather than
       // polling the outbox five times a second per site. The cap bounds anything that queued

@@ -12,7 +12,7 @@ import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { compareVersions, parseVersion } from '../engine/hlc.js';
 import { TOMBSTONES, keepsBase } from '../engine/rules.js';
-import { UNPARKED, type MetaDoc, type OutboxDoc } from '../engine/store.js';
+import { UNPARKED, type MetaDoc, type OutboxDoc, type SyncKey } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import { deleteOp, insertDocOp, tombstoneOp, updateOp, versionsOf } from './central-ops.js';
@@ -55,16 +55,29 @@ export class Push {
    * left some), so true until the outbox is seen empty, and true again after each backOff.
    */
   private backedOff = true;
+  /**
+   * The last round's bookkeeping at the site (meta, then the outbox entries' removal), left
+   * running while the next round reads and sends: local and central work overlap instead of
+   * taking turns. Its entries are kept out of that next round. Never rejects: a failure is
+   * carried to `settle`.
+   */
+  private finishing:
+    { keys: SyncKey[]; outcome: Promise<{ error: unknown } | undefined> } | undefined;
 
   constructor(private readonly ctx: EngineContext) {
     this.centralTime = new CentralTime(ctx.central);
   }
 
+  /**
+   * Takes a batch of due entries and sends it. What went through is recorded by the time the
+   * next round has sent (or `settle` returns), not when this returns.
+   */
   async runOnce(): Promise<PushRound> {
     const { store, tunables } = this.ctx;
     const now = new Date(Date.now());
+    const inFlight = this.finishing?.keys ?? [];
     const entries = await store.outbox
-      .find(dueFilter(now))
+      .find(inFlight.length > 0 ? { ...dueFilter(now), _id: { $nin: inFlight } } : dueFilter(now))
       .sort(DUE_ORDER)
       .limit(tunables.batchSize)
       .toArray();
@@ -81,17 +94,46 @@ export class Push {
       const name = `${entry._id.db}\u0000${entry._id.coll}`;
       groups.set(name, [...(groups.get(name) ?? []), entry]);
     }
-    for (const group of groups.values()) {
-      try {
-        await this.pushGroup(group, round);
-      } catch (error) {
-        if (!isRetryable(error)) throw error;
-        this.ctx.reportCentral(false, error);
-        await this.backOff(group, error);
-        round.failed += group.length;
+    const done: PushPlan[] = [];
+    try {
+      for (const group of groups.values()) {
+        try {
+          done.push(...(await this.pushGroup(group, round)));
+        } catch (error) {
+          if (!isRetryable(error)) throw error;
+          this.ctx.reportCentral(false, error);
+          await this.backOff(group, error);
+          round.failed += group.length;
+        }
       }
+    } finally {
+      // Also when a later group failed for good: what the earlier ones sent is recorded.
+      await this.finishLater(done);
     }
     return round;
+  }
+
+  /** Starts recording `done` once the previous round's recording has ended (one at a time). */
+  private async finishLater(done: PushPlan[]): Promise<void> {
+    await this.settle();
+    if (done.length > 0) {
+      this.finishing = {
+        keys: done.map((plan) => plan.entry._id),
+        outcome: finishPushed(this.ctx, done).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        ),
+      };
+    }
+  }
+
+  /** Waits until what the last round sent is recorded, and throws if recording it failed. */
+  async settle(): Promise<void> {
+    const finishing = this.finishing;
+    if (!finishing) return;
+    const failed = await finishing.outcome;
+    if (this.finishing === finishing) this.finishing = undefined;
+    if (failed) throw failed.error;
   }
 
   /**
@@ -201,7 +243,8 @@ export class Push {
     });
   }
 
-  private async pushGroup(entries: OutboxDoc[], round: PushRound): Promise<void> {
+  /** Sends one collection's entries; returns the plans whose bookkeeping is left to do. */
+  private async pushGroup(entries: OutboxDoc[], round: PushRound): Promise<PushPlan[]> {
     const { ctx } = this;
     const plans = await this.plan(entries);
     // Nothing to push, but central has a newer version pull had to skip: fetch it now.
@@ -227,7 +270,7 @@ export class Push {
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
     }
-    await finishPushed(this.ctx, done);
+    return done;
   }
 
   private async writeCentral(plans: PushPlan[]) {

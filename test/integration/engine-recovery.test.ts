@@ -437,6 +437,49 @@ describe('recovery and clocks', () => {
     expect(reachedCentral).toBe(true);
   });
 
+  it('sends the next batch while the last one is being recorded, and no entry twice', async () => {
+    // Push records a sent batch (meta, then the outbox entries' removal) while the next batch is
+    // read and sent. Here the first batch's recording stops, its entries still queued, until
+    // central holds some of the second batch: the second round must skip those entries.
+    let overlapped: boolean | undefined;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'push:after-meta' || overlapped !== undefined) return;
+        overlapped = false;
+        overlapped = await waitFor(
+          'the second batch at central',
+          async () => (await cluster!.centralDb.collection('sales').countDocuments()) > 10,
+          5_000,
+        ).then(
+          () => true,
+          () => false,
+        );
+      },
+    };
+    cluster = await createCluster({
+      sites: 1,
+      start: false,
+      faults: [faults],
+      tunables: { batchSize: 10 },
+    });
+    const [a] = cluster.sites;
+    await a!.db
+      .collection('sales')
+      .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+    await a!.engine.start();
+    await waitFor(
+      'every sale at central and the outbox empty',
+      async () =>
+        (await cluster!.centralDb.collection('sales').countDocuments()) === 30 &&
+        (await a!.engine.status()).outboxDepth === 0,
+    );
+    expect(overlapped).toBe(true);
+    const { counters } = await a!.engine.status();
+    expect(counters.centralWrites).toBe(30);
+    expect(counters.conflicts).toBe(0);
+    expect(await a!.metaDb.collection('meta').countDocuments()).toBe(30);
+  });
+
   it('keeps the outbox entry of an edit captured while the push before it was on the way', async () => {
     let armed = true;
     const faults: Faults = {
