@@ -12,6 +12,7 @@ import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
 import { storesBaseDoc } from '../engine/rules.js';
+import { groupBy } from '../util/group.js';
 
 /** One change from central: a document version, or a delete (doc null). */
 export interface Inbound {
@@ -46,9 +47,7 @@ export async function applyInbound(
   const result: ApplyResult = { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 };
   const latest = new Map<string, Inbound>();
   for (const item of items) latest.set(`${item.coll}\u0000${idKey(item.id)}`, item);
-  const byColl = new Map<string, Inbound[]>();
-  for (const item of latest.values())
-    byColl.set(item.coll, [...(byColl.get(item.coll) ?? []), item]);
+  const byColl = groupBy(latest.values(), (item) => item.coll);
   await ctx.faults?.hit('pull:before-apply');
   await inLocalTransaction(
     ctx,

@@ -14,6 +14,7 @@ import { compareVersions, parseVersion } from '../engine/hlc.js';
 import { TOMBSTONES, keepsBase } from '../engine/rules.js';
 import { UNPARKED, type MetaDoc, type OutboxDoc, type SyncKey } from '../engine/store.js';
 import { backoffDelay } from '../util/backoff.js';
+import { groupBy } from '../util/group.js';
 import { resolvePushConflict, type UniqueClash } from '../conflicts/resolve.js';
 import { deleteOp, insertDocOp, tombstoneOp, updateOp, versionsOf } from './central-ops.js';
 import { CentralTime } from './central-time.js';
@@ -89,11 +90,7 @@ export class Push {
       quarantined: 0,
       failed: 0,
     };
-    const groups = new Map<string, OutboxDoc[]>();
-    for (const entry of entries) {
-      const name = `${entry._id.db}\u0000${entry._id.coll}`;
-      groups.set(name, [...(groups.get(name) ?? []), entry]);
-    }
+    const groups = groupBy(entries, (entry) => `${entry._id.db}\u0000${entry._id.coll}`);
     const done: PushPlan[] = [];
     try {
       for (const group of groups.values()) {
