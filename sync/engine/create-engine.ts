@@ -387,13 +387,12 @@ class Engine implements SyncEngine {
       const round = await push.runOnce();
       if (round.attempted > 0 && round.failed < round.attempted) this.setActivity('syncing');
       if (round.attempted >= this.tunables.batchSize && round.failed === 0) continue;
-      // A short round took everything due: what it sent is recorded before the loop rests, so
-      // the outbox it reads (and the status) shows only what is really left.
+      // The round took everything due (a short batch). What it sent is recorded first, so that
+      // the outbox (and the status) shows only what is really left. Then sleep until capture (or
+      // a resolution, or "sync now") wakes the loop, or until the first backed-off entry is due,
+      // rather than polling the outbox five times a second per site. The cap bounds anything
+      // that queued an entry without waking it. After failures the loop pauses pushIntervalMs.
       await push.settle();
-      // The round took everything due (a short batch): sleep until capture (or a resolution,
-      // or "sync now") wakes the loop, or until the first backed-off entry is due, rather than
-      // polling the outbox five times a second per site. The cap bounds anything that queued
-      // an entry without waking it. After failures the loop pauses pushIntervalMs.
       const waitMs =
         round.failed === 0
           ? await push.idleWaitMs(this.tunables.pushIdleMs)
