@@ -130,6 +130,9 @@ class Engine implements SyncEngine {
   private captureControl: AbortController | undefined;
   private syncControl: AbortController | undefined;
   private loops: Promise<void>[] = [];
+  /** Pull, push and heartbeat of the last start or resume (pause ends them, capture goes on). */
+  private syncLoops: Promise<void>[] = [];
+  private resuming: Promise<void> | undefined;
   /** The running pull loops, one per database, for "sync now". */
   private pulls: Pull[] = [];
   private readonly liveness = new LoopMonitor();
@@ -266,10 +269,11 @@ class Engine implements SyncEngine {
     const control = (this.syncControl = new AbortController());
     const onProgress = (progress: BootstrapProgress) => this.progress.set(progress.db, progress);
     this.pulls = [];
+    const loops: Promise<void>[] = [];
     for (const db of ctx.rules.databases) {
       const pull = new Pull(ctx, db, onProgress);
       this.pulls.push(pull);
-      this.loops.push(
+      loops.push(
         this.supervise(
           `pull:${db}`,
           async (signal) => {
@@ -281,12 +285,12 @@ class Engine implements SyncEngine {
       );
     }
     const push = new Push(ctx);
-    this.loops.push(
+    loops.push(
       this.supervise('push', (signal) => this.pushLoop(push, signal), control.signal),
-    );
-    this.loops.push(
       this.supervise('heartbeat', (signal) => this.heartbeatLoop(signal), control.signal),
     );
+    this.syncLoops = loops;
+    this.loops.push(...loops);
   }
 
   async stop(): Promise<void> {
@@ -316,9 +320,17 @@ class Engine implements SyncEngine {
 
   resume(): Promise<void> {
     if (this.state.name !== 'paused') return Promise.resolve();
-    this.logger.info({ event: 'engine.resumed' });
-    this.startSyncLoops();
-    return Promise.resolve();
+    // The paused loops first end what they had under way (a push round's recording, a pull
+    // batch): new loops beside them would send the same entries again.
+    return (this.resuming ??= (async () => {
+      const paused = this.syncLoops;
+      await Promise.allSettled(paused);
+      this.loops = this.loops.filter((loop) => !paused.includes(loop));
+      this.resuming = undefined;
+      if (this.state.name !== 'paused') return; // stopped meanwhile
+      this.logger.info({ event: 'engine.resumed' });
+      this.startSyncLoops();
+    })());
   }
 
   syncNow(): void {
