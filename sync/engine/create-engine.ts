@@ -113,6 +113,9 @@ export interface SyncEngine {
   readonly context: EngineContext | undefined;
 }
 
+/** How long a resume waits for the paused loops to end before starting new ones anyway. */
+const RESUME_WAIT_MS = 5_000;
+
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   return new Engine(options);
 }
@@ -321,11 +324,18 @@ class Engine implements SyncEngine {
   resume(): Promise<void> {
     if (this.state.name !== 'paused') return Promise.resolve();
     // The paused loops first end what they had under way (a push round's recording, a pull
-    // batch): new loops beside them would send the same entries again.
+    // batch): new loops beside them would send the same entries again. Not for ever, though: a
+    // round stuck on a silent connection waits for the socket timeout, and an operator's resume
+    // must not. A batch sent twice is taken for this site's own write, never a loss.
     return (this.resuming ??= (async () => {
       const paused = this.syncLoops;
-      await Promise.allSettled(paused);
-      this.loops = this.loops.filter((loop) => !paused.includes(loop));
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        Promise.allSettled(paused).then(() => true),
+        new Promise<false>((resolve) => (timer = setTimeout(resolve, RESUME_WAIT_MS, false))),
+      ]);
+      clearTimeout(timer);
+      if (ended) this.loops = this.loops.filter((loop) => !paused.includes(loop));
       this.resuming = undefined;
       if (this.state.name !== 'paused') return; // stopped meanwhile
       this.logger.info({ event: 'engine.resumed' });

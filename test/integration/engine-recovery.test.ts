@@ -520,6 +520,31 @@ describe('recovery and clocks', () => {
     expect(counters.conflicts).toBe(0);
   });
 
+  it('resumes after a while even when a paused round stays stuck', async () => {
+    // A round can wait the socket timeout on a silent connection; the operator's resume must not.
+    let release: (() => void) | undefined;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'push:before-central-write' || release) return;
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    cluster = await createCluster({ sites: 1, faults: [faults] });
+    const [a] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'held' as never, total: 1 });
+    await waitFor('a push round under way', () => release !== undefined);
+    await a!.engine.pause();
+    await a!.engine.resume(); // never returns while it waits for the stuck round
+    expect((await a!.engine.status()).state.name).not.toBe('paused');
+    release!();
+    await waitFor(
+      'the sale at central and the outbox empty',
+      async () =>
+        (await cluster!.centralDb.collection('sales').countDocuments()) === 1 &&
+        (await a!.engine.status()).outboxDepth === 0,
+    );
+  });
+
   it('keeps the outbox entry of an edit captured while the push before it was on the way', async () => {
     let armed = true;
     const faults: Faults = {
