@@ -1,8 +1,9 @@
 /**
  * Chaos: mixed POS load on two sites and head office while the engine (kill -9 of its process),
- * a site's mongod and central's mongod are killed at random moments, and network errors and
- * ChangeStreamHistoryLost (286) are injected with failpoints. After each run every replica must
- * converge and every acknowledged site write must be at central exactly as last acknowledged.
+ * a site's mongod and central's mongod are killed at random moments, network errors and
+ * ChangeStreamHistoryLost (286) are injected with failpoints, and sync is paused and soon
+ * resumed. After each run every replica must converge and every acknowledged site write must be
+ * at central exactly as last acknowledged.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,7 +29,12 @@ export interface ChaosReport {
   seed: number;
   runs: number;
   faults: Record<
-    'engineKills' | 'siteMongodKills' | 'centralMongodKills' | 'networkErrors' | 'historyLost',
+    | 'engineKills'
+    | 'siteMongodKills'
+    | 'centralMongodKills'
+    | 'networkErrors'
+    | 'historyLost'
+    | 'pauses',
     number
   >;
   acknowledgedWrites: number;
@@ -63,6 +69,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       centralMongodKills: 0,
       networkErrors: 0,
       historyLost: 0,
+      pauses: 0,
     },
     acknowledgedWrites: 0,
     documentsChecked: 0,
@@ -158,7 +165,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const faults = (async () => {
         while (Date.now() < stopAt - 2_000) {
           await new Promise((resolve) => setTimeout(resolve, 1_000 + random.int(3_000)));
-          const kind = random.int(5);
+          const kind = random.int(6);
           if (kind === 0) {
             const i = random.int(2);
             engines[i]?.kill('SIGKILL');
@@ -181,6 +188,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             report.faults.centralMongodKills++;
             log(`run ${run}: kill -9 central mongod`);
             await centralMongod.supervisor.waitUntilRunning(120_000).catch(() => undefined);
+          } else if (kind === 5) {
+            // An operator pauses sync and soon resumes it, rounds under way or not.
+            const i = random.int(2);
+            const engine = engines[i];
+            if (!engine || engine.exitCode !== null || engine.signalCode) continue;
+            engine.kill('SIGUSR2');
+            report.faults.pauses++;
+            log(`run ${run}: pause and resume engine ${i}`);
+            await new Promise((resolve) => setTimeout(resolve, random.int(1_500)));
+            engine.kill('SIGUSR2');
           } else {
             const historyLost = kind === 3;
             const appName = random.pick(specs).instanceId;

@@ -1,7 +1,8 @@
 /**
  * Runs one site's engine in its own process, so tests can kill it with SIGKILL for real.
  * argv[2]: JSON EngineProcessSpec. With `crash`, the process SIGKILLs itself the nth time the
- * engine passes the named fault point. Prints "ready" once started; stops cleanly on SIGTERM.
+ * engine passes the named fault point. Prints "ready" once started; stops cleanly on SIGTERM;
+ * SIGUSR2 pauses and resumes sync by turns.
  */
 import { MongoClient } from 'mongodb';
 import { engineClientOptions } from '../../sync/engine/client-options.js';
@@ -49,6 +50,12 @@ const engine = createSyncEngine({
   },
 });
 await engine.start();
+// SIGUSR2 pauses sync, and resumes it the next time (chaos: an operator's pause and resume).
+let paused = false;
+process.on('SIGUSR2', () => {
+  paused = !paused;
+  void (paused ? engine.pause() : engine.resume()).catch(() => undefined);
+});
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
   void engine
