@@ -337,7 +337,8 @@ class Engine implements SyncEngine {
       clearTimeout(timer);
       if (ended) this.loops = this.loops.filter((loop) => !paused.includes(loop));
       this.resuming = undefined;
-      if (this.state.name !== 'paused') return; // stopped meanwhile
+      // Stopped meanwhile, or stopping: stop ends capture first, and waits for the loops it knew.
+      if (this.state.name !== 'paused' || this.captureControl?.signal.aborted) return;
       this.logger.info({ event: 'engine.resumed' });
       this.startSyncLoops();
     })());

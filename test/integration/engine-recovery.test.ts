@@ -545,6 +545,33 @@ describe('recovery and clocks', () => {
     );
   });
 
+  it('does not start loops for a resume that a stop overtook', async () => {
+    let release: (() => void) | undefined;
+    const faults: Faults = {
+      async hit(point) {
+        if (point !== 'push:before-central-write' || release) return;
+        await new Promise<void>((resolve) => (release = resolve));
+      },
+    };
+    cluster = await createCluster({ sites: 1, faults: [faults] });
+    const [a] = cluster.sites;
+    await a!.db.collection('sales').insertOne({ _id: 'held' as never, total: 1 });
+    await waitFor('a push round under way', () => release !== undefined);
+    await a!.engine.pause();
+    const resumed = a!.engine.resume(); // waits for the held round
+    const stopped = a!.engine.stop();
+    release!();
+    await Promise.all([resumed, stopped]);
+    // A heartbeat loop started after the stop would go on recording the site at central.
+    const sites = cluster.centralDb.collection('outpost_sites');
+    const lastSeen = async (): Promise<unknown> =>
+      (await sites.findOne({ _id: a!.instanceId as never }))?.['lastSeen'];
+    const before = await lastSeen();
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await lastSeen()).toEqual(before);
+    expect((await a!.engine.status()).state.name).toBe('stopped');
+  });
+
   it('keeps the outbox entry of an edit captured while the push before it was on the way', async () => {
     let armed = true;
     const faults: Faults = {
