@@ -10,6 +10,7 @@ import {
   waitFor,
   type CentralSync,
   type TestCluster,
+  type TestSite,
 } from '../harness/sync-cluster.js';
 
 let cluster: TestCluster | undefined;
@@ -467,12 +468,7 @@ describe('recovery and clocks', () => {
       .collection('sales')
       .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
     await a!.engine.start();
-    await waitFor(
-      'every sale at central and the outbox empty',
-      async () =>
-        (await cluster!.centralDb.collection('sales').countDocuments()) === 30 &&
-        (await a!.engine.status()).outboxDepth === 0,
-    );
+    await allSent(a!, 30);
     expect(overlapped).toBe(true);
     const { counters } = await a!.engine.status();
     expect(counters.centralWrites).toBe(30);
@@ -483,21 +479,8 @@ describe('recovery and clocks', () => {
   it('resumes once the paused loops have ended, so a batch under way is not sent twice', async () => {
     // Pause does not cut a push round short: it ends with the loop. Loops started beside it by a
     // quick resume would read the same outbox entries and send them again.
-    let release: (() => void) | undefined;
-    const faults: Faults = {
-      async hit(point) {
-        if (point !== 'push:before-central-write' || release) return;
-        await new Promise<void>((resolve) => (release = resolve));
-      },
-    };
-    cluster = await createCluster({ sites: 1, faults: [faults] });
-    const [a] = cluster.sites;
-    await a!.db
-      .collection('sales')
-      .insertMany(Array.from({ length: 10 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
-    await waitFor('a push round under way', () => release !== undefined);
-    await a!.engine.pause();
-    const resumed = a!.engine.resume();
+    const { a, release } = await pausedMidRound(10);
+    const resumed = a.engine.resume();
     // Resumed at once, new loops would send the held batch themselves meanwhile.
     await Promise.race([
       resumed,
@@ -507,69 +490,37 @@ describe('recovery and clocks', () => {
         3_000,
       ).catch(() => undefined),
     ]);
-    release!();
+    release();
     await resumed;
-    await waitFor(
-      'every sale at central and the outbox empty',
-      async () =>
-        (await cluster!.centralDb.collection('sales').countDocuments()) === 10 &&
-        (await a!.engine.status()).outboxDepth === 0,
-    );
-    const { counters } = await a!.engine.status();
+    await allSent(a, 10);
+    const { counters } = await a.engine.status();
     expect(counters.centralWrites).toBe(10);
     expect(counters.conflicts).toBe(0);
   });
 
   it('resumes after a while even when a paused round stays stuck', async () => {
     // A round can wait the socket timeout on a silent connection; the operator's resume must not.
-    let release: (() => void) | undefined;
-    const faults: Faults = {
-      async hit(point) {
-        if (point !== 'push:before-central-write' || release) return;
-        await new Promise<void>((resolve) => (release = resolve));
-      },
-    };
-    cluster = await createCluster({ sites: 1, faults: [faults] });
-    const [a] = cluster.sites;
-    await a!.db.collection('sales').insertOne({ _id: 'held' as never, total: 1 });
-    await waitFor('a push round under way', () => release !== undefined);
-    await a!.engine.pause();
-    await a!.engine.resume(); // never returns while it waits for the stuck round
-    expect((await a!.engine.status()).state.name).not.toBe('paused');
-    release!();
-    await waitFor(
-      'the sale at central and the outbox empty',
-      async () =>
-        (await cluster!.centralDb.collection('sales').countDocuments()) === 1 &&
-        (await a!.engine.status()).outboxDepth === 0,
-    );
+    const { a, release } = await pausedMidRound(1);
+    await a.engine.resume(); // never returns while it waits for the stuck round
+    expect((await a.engine.status()).state.name).not.toBe('paused');
+    release();
+    await allSent(a, 1);
   });
 
   it('does not start loops for a resume that a stop overtook', async () => {
-    let release: (() => void) | undefined;
-    const faults: Faults = {
-      async hit(point) {
-        if (point !== 'push:before-central-write' || release) return;
-        await new Promise<void>((resolve) => (release = resolve));
-      },
-    };
-    cluster = await createCluster({ sites: 1, faults: [faults] });
-    const [a] = cluster.sites;
-    await a!.db.collection('sales').insertOne({ _id: 'held' as never, total: 1 });
-    await waitFor('a push round under way', () => release !== undefined);
-    await a!.engine.pause();
-    const resumed = a!.engine.resume(); // waits for the held round
-    const stopped = a!.engine.stop();
-    release!();
+    const { a, release } = await pausedMidRound(1);
+    const resumed = a.engine.resume(); // waits for the held round
+    const stopped = a.engine.stop();
+    release();
     await Promise.all([resumed, stopped]);
     // A heartbeat loop started after the stop would go on recording the site at central.
-    const sites = cluster.centralDb.collection('outpost_sites');
+    const sites = cluster!.centralDb.collection('outpost_sites');
     const lastSeen = async (): Promise<unknown> =>
-      (await sites.findOne({ _id: a!.instanceId as never }))?.['lastSeen'];
+      (await sites.findOne({ _id: a.instanceId as never }))?.['lastSeen'];
     const before = await lastSeen();
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     expect(await lastSeen()).toEqual(before);
-    expect((await a!.engine.status()).state.name).toBe('stopped');
+    expect((await a.engine.status()).state.name).toBe('stopped');
   });
 
   it('keeps the outbox entry of an edit captured while the push before it was on the way', async () => {
@@ -603,3 +554,35 @@ describe('recovery and clocks', () => {
     expect(armed).toBe(false);
   });
 });
+
+/**
+ * One site with `sales` sales queued, its first push round held just before it writes central,
+ * and sync paused meanwhile: the round is still under way. `release` lets it go on.
+ */
+async function pausedMidRound(sales: number): Promise<{ a: TestSite; release: () => void }> {
+  let release: (() => void) | undefined;
+  const faults: Faults = {
+    async hit(point) {
+      if (point !== 'push:before-central-write' || release) return;
+      await new Promise<void>((resolve) => (release = resolve));
+    },
+  };
+  cluster = await createCluster({ sites: 1, faults: [faults] });
+  const a = cluster.sites[0]!;
+  await a.db
+    .collection('sales')
+    .insertMany(Array.from({ length: sales }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+  await waitFor('a push round under way', () => release !== undefined);
+  await a.engine.pause();
+  return { a, release: () => release!() };
+}
+
+/** Waits until central holds `count` sales and the site's outbox is empty. */
+async function allSent(site: TestSite, count: number): Promise<void> {
+  await waitFor(
+    `${count} sales at central and the outbox empty`,
+    async () =>
+      (await cluster!.centralDb.collection('sales').countDocuments()) === count &&
+      (await site.engine.status()).outboxDepth === 0,
+  );
+}
