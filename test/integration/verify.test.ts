@@ -23,6 +23,7 @@ import type { VerifyCollectionReport, VerifyReport } from '../../sync/api/views.
 import { loadConfig } from '../../sync/config/index.js';
 import { contentHash } from '../../sync/engine/hash.js';
 import { silentLogger } from '../../sync/logging/logger.js';
+import { waitForCapture } from '../../sync/verify/capture-barrier.js';
 import { createVerifyService, startScheduledVerify } from '../../sync/verify/service.js';
 import { verifyCollections } from '../../sync/verify/verify.js';
 import {
@@ -48,6 +49,10 @@ async function behindTheBack(
   site: TestSite,
   writes: (db: Db) => Promise<void>,
 ): Promise<void> {
+  // Capture first takes in every write before the drift, and push sends it: a write it had still
+  // to queue would come back after the restart, now carrying the drift, and push it to central.
+  await waitForCapture(context(site), c.dbName);
+  await waitFor('the outbox drained', async () => (await site.engine.status()).outboxDepth === 0);
   await site.engine.stop();
   await writes(site.db);
   const checkpoints = site.metaDb.collection('checkpoints');
