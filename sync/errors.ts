@@ -13,6 +13,10 @@ export const ErrorCode = {
   MongodExitedDuringStart: 'MONGOD_EXITED_DURING_START',
   MongodStartTimeout: 'MONGOD_START_TIMEOUT',
   MongodNotRunning: 'MONGOD_NOT_RUNNING',
+  /** The local database's stored credentials or key file cannot be read. */
+  LocalAuthInvalid: 'LOCAL_AUTH_INVALID',
+  /** The local database has users, and the stored credentials are not theirs. */
+  LocalAuthMismatch: 'LOCAL_AUTH_MISMATCH',
   InvalidState: 'INVALID_STATE',
   ConfigInvalid: 'CONFIG_INVALID',
   ConfigUnreadable: 'CONFIG_UNREADABLE',

@@ -25,6 +25,8 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import {
   createMongodSupervisor,
   findMongodBinary,
+  localAuthFiles,
+  resolveLocalAuth,
   type FoundBinary,
   type MongodSupervisor,
 } from '../mongod/index.js';
@@ -145,6 +147,20 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   });
   log.info({ event: 'mongod.binary', path: mongodBinary.path, source: mongodBinary.source });
 
+  const access = await resolveLocalAuth(config.local.auth, layout.dataDir, layout.mongodDbPath);
+  if (!access.auth) {
+    log.warn(
+      { event: 'mongod.auth-off', why: access.open },
+      access.open === 'disabled'
+        ? 'local.auth is false: the local MongoDB accepts any connection from this machine.'
+        : 'The local MongoDB accepts connections without a password: its data directory was ' +
+            'made before Outpost protected it. To protect it, set local.auth to true and restart, ' +
+            'then give the POS software the new connection string (printed at start, and on the ' +
+            'settings page).',
+    );
+  } else {
+    log.info({ event: 'mongod.auth', credentials: localAuthFiles(layout.dataDir).credentials });
+  }
   const supervisor = createMongodSupervisor({
     binary: mongodBinary.path,
     dbPath: layout.mongodDbPath,
@@ -154,10 +170,12 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     logFile: layout.mongodLogFile,
     env,
     logger,
+    auth: access.auth,
   });
   const running = await supervisor.start();
 
-  const local = new MongoClient(running.uri, engineClientOptions());
+  // Outpost's own client signs in as its own user; the POS software gets `running.uri`.
+  const local = new MongoClient(running.engineUri, engineClientOptions());
   const mode = syncMode(config);
   const central = mode.enabled
     ? new MongoClient(
@@ -199,7 +217,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
         ...engineOptionsFromConfig(config),
         instanceId: identity.instanceId,
         local,
-        localUri: running.uri,
+        localUri: running.engineUri,
         // Not connected here: the driver connects on first use, and a central that is down at
         // start-up is the offline case the engine handles, not a start failure.
         central,

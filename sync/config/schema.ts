@@ -105,6 +105,11 @@ const shape = {
       replSetName: z.string().min(1).default('outpost'),
       mongodPath: z.string().min(1).optional(),
       metaDatabase: databaseName.default('outpost'),
+      /**
+       * Access control with generated passwords. Unset: on for a new data directory, off (with a
+       * warning) for one made before Outpost had it, whose POS still connects without a password.
+       */
+      auth: z.boolean().optional(),
     })
     .prefault({}),
   databases: z.array(databaseSchema).default([]),

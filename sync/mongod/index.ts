@@ -7,3 +7,12 @@ export {
   type RunningMongod,
 } from './supervisor.js';
 export type { MongodState } from './state.js';
+export {
+  createLocalAuth,
+  loadLocalAuth,
+  localAuthFiles,
+  resolveLocalAuth,
+  withCredential,
+  type LocalAuth,
+  type LocalCredential,
+} from './local-auth.js';

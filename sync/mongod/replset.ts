@@ -1,6 +1,7 @@
 import { MongoClient, MongoServerError } from 'mongodb';
 import { sleep } from '../util/backoff.js';
 import { ErrorCode, OutpostError } from '../errors.js';
+import { withCredential, type LocalCredential } from './local-auth.js';
 
 export function localUri(port: number, replSetName?: string): string {
   return replSetName
@@ -8,13 +9,16 @@ export function localUri(port: number, replSetName?: string): string {
     : `mongodb://127.0.0.1:${port}/?directConnection=true`;
 }
 
-export function adminClient(port: number): MongoClient {
-  return new MongoClient(localUri(port), {
-    serverSelectionTimeoutMS: 2_000,
-    connectTimeoutMS: 2_000,
-    // Health checks go through this client; they must not queue behind a dead socket.
-    maxPoolSize: 2,
-  });
+export const ADMIN_CLIENT_OPTIONS = {
+  serverSelectionTimeoutMS: 2_000,
+  connectTimeoutMS: 2_000,
+  // Health checks go through this client; they must not queue behind a dead socket.
+  maxPoolSize: 2,
+};
+
+/** A direct client of the mongod on `port`, signed in as `credential` when given. */
+export function adminClient(port: number, credential?: LocalCredential): MongoClient {
+  return new MongoClient(withCredential(localUri(port), credential), ADMIN_CLIENT_OPTIONS);
 }
 
 /**
@@ -81,9 +85,18 @@ export async function ensureReplicaSet(
     .collection<{ _id: string; version: number; members: { _id: number; host: string }[] }>(
       'system.replset',
     )
-    .findOne({});
-  if (!stored) throw new Error('replSetGetStatus reported an invalid config but none is stored');
-  if (stored._id !== name) {
+    .findOne({})
+    .catch((error: unknown) => {
+      // Access control on and no user yet (local-auth.ts): the localhost exception does not let
+      // us read the stored config, but does allow the forced reconfig below, which mongod
+      // refuses for another set name.
+      if (error instanceof MongoServerError && error.code === 13 /* Unauthorized */)
+        return undefined;
+      throw error;
+    });
+  if (stored === null)
+    throw new Error('replSetGetStatus reported an invalid config but none is stored');
+  if (stored && stored._id !== name) {
     throw new OutpostError(
       ErrorCode.ReplSetNameMismatch,
       `The data directory ${dbPath} holds replica set "${stored._id}", not "${name}". ` +
@@ -94,7 +107,11 @@ export async function ensureReplicaSet(
   // Same set, new port: point the single member at it. `force` is the documented way to
   // reconfigure a set that has no reachable primary.
   await admin.command({
-    replSetReconfig: { _id: name, version: stored.version + 1, members: [{ _id: 0, host }] },
+    replSetReconfig: {
+      _id: name,
+      version: (stored?.version ?? 0) + 1,
+      members: [{ _id: 0, host }],
+    },
     force: true,
   });
   return 'reconfigured';

@@ -19,6 +19,15 @@ import {
 import { classifyStartExit } from './exit-reason.js';
 import { captureOutput, type OutputCapture } from './output.js';
 import {
+  asMismatch,
+  createAdminUser,
+  ensureAppUser,
+  signIn,
+  withCredential,
+  type LocalAuth,
+} from './local-auth.js';
+import {
+  ADMIN_CLIENT_OPTIONS,
   adminClient,
   connectWhenUp,
   ensureReplicaSet,
@@ -44,6 +53,11 @@ export interface MongodSupervisorOptions {
   restart?: BackoffPolicy & { stableAfterMs?: number };
   /** A running mongod that fails this many pings in a row is hung: it is killed and restarted. */
   watchdog?: { intervalMs: number; failures: number };
+  /**
+   * Access control (local-auth.ts): mongod runs with this key file, and its users are created on
+   * the first start with it. Without it mongod accepts any local connection.
+   */
+  auth?: LocalAuth | undefined;
 }
 
 export interface RunningMongod {
@@ -51,6 +65,8 @@ export interface RunningMongod {
   port: number;
   /** Connection string for applications (the POS software), replica-set aware. */
   uri: string;
+  /** Connection string for Outpost itself: the same, signed in as Outpost's user with auth on. */
+  engineUri: string;
 }
 
 export interface MongodHealth {
@@ -73,6 +89,7 @@ const PERMANENT = new Set<string>([
   ErrorCode.DataDirNotWritable,
   ErrorCode.DataDirLocked,
   ErrorCode.ReplSetNameMismatch,
+  ErrorCode.LocalAuthMismatch,
 ]);
 
 /**
@@ -114,7 +131,7 @@ export class MongodSupervisor {
   get running(): RunningMongod | undefined {
     const state = this.current;
     return state.name === 'running'
-      ? { pid: state.pid, port: state.port, uri: state.uri }
+      ? { pid: state.pid, port: state.port, ...this.uris(state.port) }
       : undefined;
   }
 
@@ -221,7 +238,8 @@ export class MongodSupervisor {
     this.transition({ name: 'starting', attempt });
     try {
       const running = await this.spawnAndWait();
-      this.transition({ name: 'running', ...running, since: new Date().toISOString() });
+      const { pid, port, uri } = running;
+      this.transition({ name: 'running', pid, port, uri, since: new Date().toISOString() });
       this.runningSince = Date.now();
       this.startWatchdog();
       this.lastStartError = undefined;
@@ -263,6 +281,8 @@ export class MongodSupervisor {
     const unclean = await hadUncleanShutdown(dbPath);
     const args = ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'];
     args.push('--replSet', this.replSetName, ...(this.options.extraArgs ?? []));
+    const { auth } = this.options;
+    if (auth) args.push('--keyFile', auth.keyFile);
     const child = spawn(binary, args, {
       env: this.options.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -297,11 +317,30 @@ export class MongodSupervisor {
         lastLines: this.lastExit?.lastLines ?? [],
       });
     const deadline = Date.now() + startTimeoutMs;
-    const client = await connectWhenUp(port, deadline, exited.signal);
-    if (!client) throw exitError();
-    this.client = client;
-    const outcome = await ensureReplicaSet(client, this.replSetName, port, dbPath);
-    await waitForPrimary(client, deadline, exited.signal);
+    const reachable = await connectWhenUp(port, deadline, exited.signal);
+    if (!reachable) throw exitError();
+    this.client = reachable;
+    // With access control: signed in as Outpost's user, or, before it exists, through the
+    // localhost exception until the replica set is up and the user made.
+    const signedIn = auth && (await signIn(localUri(port), auth.admin, ADMIN_CLIENT_OPTIONS));
+    if (signedIn) await this.useClient(signedIn);
+    const outcome = await ensureReplicaSet(this.client, this.replSetName, port, dbPath).catch(
+      (error: unknown) => {
+        throw auth && !signedIn ? asMismatch(error, auth, dbPath) : error;
+      },
+    );
+    await waitForPrimary(this.client, deadline, exited.signal);
+    if (auth) {
+      if (!signedIn) {
+        await createAdminUser(this.client, auth, dbPath);
+        const admin = await signIn(localUri(port), auth.admin, ADMIN_CLIENT_OPTIONS);
+        if (!admin) throw new Error('mongod refused the user it has just created');
+        await this.useClient(admin);
+        this.logger.info({ event: 'mongod.auth-enabled', user: auth.admin.user, dbPath });
+      }
+      if (await ensureAppUser(this.client, auth))
+        this.logger.info({ event: 'mongod.app-user-created', user: auth.app.user });
+    }
     if (exited.signal.aborted || child.pid === undefined) throw exitError();
     await this.lock.update({ port, mongodPid: child.pid });
     this.logger.info({ event: 'mongod.ready', port, pid: child.pid, replSet: outcome, dbPath });
@@ -309,7 +348,22 @@ export class MongodSupervisor {
       this.recoveredUnclean = true;
       this.logger.warn({ event: 'mongod.unclean-shutdown-recovered', dbPath });
     }
-    return { pid: child.pid, port, uri: localUri(port, this.replSetName) };
+    return { pid: child.pid, port, ...this.uris(port) };
+  }
+
+  private uris(port: number): { uri: string; engineUri: string } {
+    const uri = localUri(port, this.replSetName);
+    const { auth } = this.options;
+    return {
+      uri: withCredential(uri, auth?.app),
+      engineUri: withCredential(uri, auth?.admin),
+    };
+  }
+
+  /** Replaces the admin client (closing the previous one). */
+  private async useClient(client: MongoClient): Promise<void> {
+    await this.closeClient();
+    this.client = client;
   }
 
   /**
@@ -416,7 +470,7 @@ export class MongodSupervisor {
       return;
     this.logger.warn({ event: 'mongod.orphan-found', pid: owner.mongodPid, port: owner.port });
     if (owner.port) {
-      const client = adminClient(owner.port);
+      const client = adminClient(owner.port, this.options.auth?.admin);
       await client
         .db('admin')
         .command({ shutdown: 1, force: true })

@@ -4,13 +4,14 @@
  * that leaves nothing running.
  */
 import { readFile, rm } from 'node:fs/promises';
-import { MongoClient } from 'mongodb';
+import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../sync/api/cli.js';
 import type { HealthReport, StatusView } from '../../sync/api/contract.js';
 import { readApiDiscovery } from '../../sync/api/http-server.js';
 import { startOutpost, type OutpostInstance } from '../../sync/api/serve.js';
 import { loadConfig, type ConfigPatch } from '../../sync/config/index.js';
+import { loadLocalAuth } from '../../sync/mongod/index.js';
 import { findFreePort, isPortFree } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
@@ -71,6 +72,21 @@ async function apiGet(instance: OutpostInstance, route: string, token?: string) 
   return fetch(`${instance.api.url}${route}`, { headers: { Authorization: `Bearer ${bearer}` } });
 }
 
+/** The server error code of a read without a password (undefined when it is allowed). */
+async function anonymousRead(instance: OutpostInstance, db: string): Promise<number | undefined> {
+  const port = instance.config.local.port;
+  const client = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`);
+  try {
+    await client.db(db).collection('sales').findOne({});
+    return undefined;
+  } catch (error) {
+    if (error instanceof MongoServerError) return error.code as number;
+    throw error;
+  } finally {
+    await client.close();
+  }
+}
+
 const checkOf = (report: HealthReport, name: string) =>
   report.checks.find((check) => check.name === name);
 
@@ -93,6 +109,12 @@ describe('startOutpost', () => {
       };
       expect(identity.instanceId).toBe(instance.instanceId);
 
+      // A new data directory's mongod is password-protected: the POS connects as its own user,
+      // the engine as Outpost's.
+      expect(instance.localUri).toMatch(
+        /^mongodb:\/\/pos:[\w-]+@127\.0\.0\.1:\d+\/\?replicaSet=outpost&authSource=admin$/,
+      );
+      expect(await anonymousRead(instance, db)).toBe(13);
       const pos = new MongoClient(instance.localUri);
       await pos
         .db(db)
@@ -184,6 +206,62 @@ describe('startOutpost', () => {
     const pause = await outpost(['pause', '-d', instance.layout.dataDir]);
     expect(pause.code).toBe(1);
     expect(pause.err).toContain('[INVALID_STATE]');
+  });
+
+  it('keeps a data directory made before access control open until local.auth is true', async () => {
+    const dataDir = await testDir('serve-auth-upgrade');
+    const run = async (auth: boolean | undefined) => {
+      const config = await loadConfig({
+        overrides: {
+          dataDir,
+          local: { port: await findFreePort(), ...(auth === undefined ? {} : { auth }) },
+          databases: [{ name: 'pos' }],
+          api: { port: 0 },
+          log: { level: 'warn' },
+        },
+      });
+      const instance = await startOutpost({
+        config,
+        mongodBinary: inject('mongo').binary,
+        machineId: () => 'test-machine-auth-upgrade',
+      });
+      // Stopped (idempotent) and its data directory removed after the test, whatever happens.
+      started.push(instance);
+      const state = instance.supervisor.state;
+      if (state.name === 'running') recordPid(state.pid);
+      return instance;
+    };
+    // Set up as an older Outpost did: no passwords.
+    const old = await run(false);
+    expect(old.localUri).not.toContain('@');
+    const pos = new MongoClient(old.localUri);
+    await pos
+      .db('pos')
+      .collection('sales')
+      .insertOne({ _id: 'before' as never, total: 1 });
+    await pos.close();
+    await old.stop();
+
+    // Unset: its POS still connects without a password, and nothing is made.
+    const kept = await run(undefined);
+    expect(kept.localUri).not.toContain('@');
+    expect(await anonymousRead(kept, 'pos')).toBeUndefined();
+    expect(await loadLocalAuth(dataDir)).toBeUndefined();
+    await kept.stop();
+
+    // Asked for: users made on the existing data, which the POS reaches with its password only.
+    const locked = await run(true);
+    expect(locked.localUri).toContain('pos:');
+    expect(await anonymousRead(locked, 'pos')).toBe(13);
+    const client = new MongoClient(locked.localUri);
+    try {
+      expect(await client.db('pos').collection('sales').findOne({})).toEqual({
+        _id: 'before',
+        total: 1,
+      });
+    } finally {
+      await client.close();
+    }
   });
 
   it('starts while central is unreachable and reports the engine offline', async () => {
