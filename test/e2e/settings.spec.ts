@@ -52,6 +52,9 @@ test('settings test a connection string and explain what is wrong; sync can be p
   // The POS connection string, copied.
   const local = page.getByRole('textbox', { name: 'Local connection string' });
   await expect(local).toHaveValue(site.localUri);
+  // A new site's mongod is password-protected, and the page says whom the string is for.
+  expect(site.localUri).toMatch(/^mongodb:\/\/pos:[\w-]+@127\.0\.0\.1:/);
+  await expect(page.getByText('give it to the point-of-sale software only')).toBeVisible();
   await page.getByRole('button', { name: 'Copy' }).click();
   await expect(page.getByText(/^(Copied|Selected)/)).toBeVisible();
   if (site.instance)

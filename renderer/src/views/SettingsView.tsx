@@ -131,6 +131,8 @@ function PosConnection({ localUri }: { localUri: string | null }) {
       <p className="hint">
         The point-of-sale software connects to the database on this computer with this connection
         string.
+        {localUri?.includes('@') &&
+          ' It holds the password that database asks for: give it to the point-of-sale software only.'}
       </p>
       <div className="inline-form">
         <label htmlFor="local-uri" className="visually-hidden">
