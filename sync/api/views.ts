@@ -43,6 +43,8 @@ export interface LocalMongodView {
   uptimeMs: number | null;
   restarts: number;
   error: { code: string; message: string } | null;
+  /** False when it accepts connections without a password (`local.auth`). */
+  accessControl: boolean;
 }
 
 export interface StatusView {

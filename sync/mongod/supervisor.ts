@@ -78,6 +78,8 @@ export interface MongodHealth {
   pingMs?: number;
   restarts: number;
   recoveredUncleanShutdown: boolean;
+  /** False when mongod accepts connections without a password (no `auth`). */
+  accessControl: boolean;
   lastExit?: ExitInfo;
   error?: { code: string; message: string };
 }
@@ -195,6 +197,7 @@ export class MongodSupervisor {
       ok: false,
       restarts: this.restarts,
       recoveredUncleanShutdown: this.recoveredUnclean,
+      accessControl: this.options.auth !== undefined,
       ...(this.lastExit ? { lastExit: this.lastExit } : {}),
       ...(state.name === 'failed'
         ? { error: { code: state.error.code, message: state.error.message } }

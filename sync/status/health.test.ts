@@ -184,6 +184,19 @@ describe('evaluateHealth', () => {
     expect(report.status).toBe('fail');
   });
 
+  it('warns about a local database that takes connections without a password', () => {
+    const report = evaluateHealth(
+      inputs({
+        local: { ok: true, warning: true, message: 'mongod is running, without a password' },
+      }),
+    );
+    expect(check(report, 'local-database')).toMatchObject({
+      status: 'warn',
+      message: 'mongod is running, without a password',
+    });
+    expect(report.status).toBe('warn');
+  });
+
   it('warns on sync lag, open conflicts and quarantine', () => {
     const report = evaluateHealth(
       inputs({ oldestUnsyncedAgeMs: 301_000, openConflicts: 2, quarantined: 1 }),

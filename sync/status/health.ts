@@ -102,7 +102,8 @@ export interface HealthInputs {
   offline: { since: string; reason: string } | null;
   /** Failures / attempts of push and pull in the rate window; null without activity. */
   failureRate: number | null;
-  local: { ok: boolean; message: string };
+  /** `warning`: running, but something the operator should fix (no password). */
+  local: { ok: boolean; warning?: boolean; message: string };
   disk: { path: string; freeBytes: number; totalBytes: number } | { path: string; error: string };
   duplicateInstance: { otherHostname: string; seenAt: string } | null;
   /** The engine's supervised loops by name, with their recent restarts. */
@@ -124,7 +125,7 @@ export function evaluateHealth(
     syncEnabled(inputs),
     {
       name: 'local-database',
-      status: inputs.local.ok ? 'pass' : 'fail',
+      status: !inputs.local.ok ? 'fail' : inputs.local.warning ? 'warn' : 'pass',
       message: inputs.local.message,
     },
     centralDatabase(inputs, thresholds),

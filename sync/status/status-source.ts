@@ -8,7 +8,12 @@ import type { MongodHealth } from '../mongod/supervisor.js';
 import type { LocalMongodView, StatusView } from '../api/views.js';
 import { CollectionStats } from './collections.js';
 import { diskSpace } from './disk.js';
-import { evaluateHealth, type HealthReport, type HealthThresholds } from './health.js';
+import {
+  evaluateHealth,
+  type HealthInputs,
+  type HealthReport,
+  type HealthThresholds,
+} from './health.js';
 import { OfflineTracker } from './offline-tracker.js';
 import { RateWindow, type Rates } from './rates.js';
 import { unlessStalled } from '../util/stall.js';
@@ -76,6 +81,7 @@ export class StatusSource {
       uptimeMs: health.uptimeMs ?? null,
       restarts: health.restarts,
       error: health.error ?? null,
+      accessControl: health.accessControl,
     };
   }
 
@@ -119,14 +125,19 @@ export class StatusSource {
   }
 
   /** The local database check: the supervisor's view when it runs mongod, else a ping. */
-  private async localCheck(): Promise<{ ok: boolean; message: string }> {
+  private async localCheck(): Promise<HealthInputs['local']> {
     const mongod = await this.localMongod();
     if (mongod) {
-      if (mongod.ok)
+      const running = `mongod is running (pid ${mongod.pid}, port ${mongod.port}, ${mongod.restarts} restarts)`;
+      if (mongod.ok && !mongod.accessControl)
         return {
           ok: true,
-          message: `mongod is running (pid ${mongod.pid}, port ${mongod.port}, ${mongod.restarts} restarts).`,
+          warning: true,
+          message:
+            `${running}, without a password: any program on this computer can read and change ` +
+            'its data. Set local.auth to true and give the POS software the new connection string.',
         };
+      if (mongod.ok) return { ok: true, message: `${running}.` };
       const reason = mongod.error ? `: ${mongod.error.message}` : '';
       return { ok: false, message: `mongod is ${mongod.state}${reason}` };
     }

@@ -247,12 +247,25 @@ describe('startOutpost', () => {
     expect(kept.localUri).not.toContain('@');
     expect(await anonymousRead(kept, 'pos')).toBeUndefined();
     expect(await loadLocalAuth(dataDir)).toBeUndefined();
+    // Health says so, and what to do.
+    const open = checkOf(
+      (await (await apiGet(kept, '/api/health')).json()) as HealthReport,
+      'local-database',
+    );
+    expect(open).toMatchObject({ status: 'warn' });
+    expect(open?.message).toContain('without a password');
+    expect(open?.message).toContain('local.auth');
     await kept.stop();
 
     // Asked for: users made on the existing data, which the POS reaches with its password only.
     const locked = await run(true);
     expect(locked.localUri).toContain('pos:');
     expect(await anonymousRead(locked, 'pos')).toBe(13);
+    const closed = checkOf(
+      (await (await apiGet(locked, '/api/health')).json()) as HealthReport,
+      'local-database',
+    );
+    expect(closed).toMatchObject({ status: 'pass' });
     const client = new MongoClient(locked.localUri);
     try {
       expect(await client.db('pos').collection('sales').findOne({})).toEqual({

@@ -85,7 +85,7 @@ export function renderStatus(status: StatusView, health: HealthReport, now = Dat
     pairs.push([
       'local mongod',
       mongod.ok
-        ? `running (pid ${mongod.pid}, port ${mongod.port}, up ${formatAge(mongod.uptimeMs)}, ${mongod.restarts} restarts)`
+        ? `running (pid ${mongod.pid}, port ${mongod.port}, up ${formatAge(mongod.uptimeMs)}, ${mongod.restarts} restarts${mongod.accessControl ? '' : ', no password'})`
         : `${mongod.state}${mongod.error ? `: ${mongod.error.message}` : ''}`,
     ]);
   }
