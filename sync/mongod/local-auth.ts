@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoServerError, type MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { ErrorCode, OutpostError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -130,15 +130,11 @@ export function withCredential(uri: string, credential: LocalCredential | undefi
 }
 
 /**
- * Signs in as Outpost's user, or returns undefined when mongod has no such user yet (a new data
- * directory, or one made before access control): the localhost exception still applies then.
+ * Signs `client` in (a client made with Outpost's user), or closes it and returns undefined when
+ * mongod has no such user yet (a new data directory, or one made before access control): the
+ * localhost exception still applies then.
  */
-export async function signIn(
-  uri: string,
-  credential: LocalCredential,
-  options: ConstructorParameters<typeof MongoClient>[1],
-): Promise<MongoClient | undefined> {
-  const client = new MongoClient(withCredential(uri, credential), options);
+export async function signIn(client: MongoClient): Promise<MongoClient | undefined> {
   try {
     await client.db('admin').command({ ping: 1 });
     return client;

@@ -9,16 +9,14 @@ export function localUri(port: number, replSetName?: string): string {
     : `mongodb://127.0.0.1:${port}/?directConnection=true`;
 }
 
-export const ADMIN_CLIENT_OPTIONS = {
-  serverSelectionTimeoutMS: 2_000,
-  connectTimeoutMS: 2_000,
-  // Health checks go through this client; they must not queue behind a dead socket.
-  maxPoolSize: 2,
-};
-
 /** A direct client of the mongod on `port`, signed in as `credential` when given. */
 export function adminClient(port: number, credential?: LocalCredential): MongoClient {
-  return new MongoClient(withCredential(localUri(port), credential), ADMIN_CLIENT_OPTIONS);
+  return new MongoClient(withCredential(localUri(port), credential), {
+    serverSelectionTimeoutMS: 2_000,
+    connectTimeoutMS: 2_000,
+    // Health checks go through this client; they must not queue behind a dead socket.
+    maxPoolSize: 2,
+  });
 }
 
 /**

@@ -27,7 +27,6 @@ import {
   type LocalAuth,
 } from './local-auth.js';
 import {
-  ADMIN_CLIENT_OPTIONS,
   adminClient,
   connectWhenUp,
   ensureReplicaSet,
@@ -325,7 +324,7 @@ export class MongodSupervisor {
     this.client = reachable;
     // With access control: signed in as Outpost's user, or, before it exists, through the
     // localhost exception until the replica set is up and the user made.
-    const signedIn = auth && (await signIn(localUri(port), auth.admin, ADMIN_CLIENT_OPTIONS));
+    const signedIn = auth && (await signIn(adminClient(port, auth.admin)));
     if (signedIn) await this.useClient(signedIn);
     const outcome = await ensureReplicaSet(this.client, this.replSetName, port, dbPath).catch(
       (error: unknown) => {
@@ -336,7 +335,7 @@ export class MongodSupervisor {
     if (auth) {
       if (!signedIn) {
         await createAdminUser(this.client, auth, dbPath);
-        const admin = await signIn(localUri(port), auth.admin, ADMIN_CLIENT_OPTIONS);
+        const admin = await signIn(adminClient(port, auth.admin));
         if (!admin) throw new Error('mongod refused the user it has just created');
         await this.useClient(admin);
         this.logger.info({ event: 'mongod.auth-enabled', user: auth.admin.user, dbPath });

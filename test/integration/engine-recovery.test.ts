@@ -205,10 +205,7 @@ describe('recovery and clocks', () => {
     });
     for (let i = 0; i < 10; i++)
       await a!.db.collection('sales').insertOne({ _id: `s${i}` as never, total: i === 4 ? -1 : i });
-    await waitFor(
-      'the valid sales at central',
-      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 9,
-    );
+    await waitFor('the valid sales at central', async () => (await salesAtCentral()) === 9);
     await waitFor('outbox empty', async () => (await a!.engine.status()).outboxDepth === 0);
     const quarantined = await a!.metaDb.collection('quarantine').find().toArray();
     expect(quarantined).toHaveLength(1);
@@ -388,14 +385,9 @@ describe('recovery and clocks', () => {
       tunables: { batchSize: 10 },
     });
     const [a] = cluster.sites;
-    await a!.db
-      .collection('sales')
-      .insertMany(Array.from({ length: 35 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+    await ringUp(a!, 35);
     await a!.engine.start();
-    await waitFor(
-      'every sale at central',
-      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 35,
-    );
+    await waitFor('every sale at central', async () => (await salesAtCentral()) === 35);
     expect(cut).toBeDefined();
     expect(cut!.queued).toBeGreaterThan(0);
     expect(cut!.saved).toBeGreaterThanOrEqual(cut!.queued);
@@ -409,13 +401,10 @@ describe('recovery and clocks', () => {
     const faults: Faults = {
       async hit(point) {
         if (point !== 'capture:after-enqueue-batch' || ++batches !== 2) return;
-        reachedCentral = await waitFor(
+        reachedCentral = await holdsWithin(
           'the first batch at central',
-          async () => (await cluster!.centralDb.collection('sales').countDocuments()) >= 10,
+          async () => (await salesAtCentral()) >= 10,
           5_000,
-        ).then(
-          () => true,
-          () => false,
         );
       },
     };
@@ -427,14 +416,9 @@ describe('recovery and clocks', () => {
       tunables: { batchSize: 10, pushIdleMs: 60_000 },
     });
     const [a] = cluster.sites;
-    await a!.db
-      .collection('sales')
-      .insertMany(Array.from({ length: 35 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+    await ringUp(a!, 35);
     await a!.engine.start();
-    await waitFor(
-      'every sale at central',
-      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 35,
-    );
+    await waitFor('every sale at central', async () => (await salesAtCentral()) === 35);
     expect(reachedCentral).toBe(true);
   });
 
@@ -447,13 +431,10 @@ describe('recovery and clocks', () => {
       async hit(point) {
         if (point !== 'push:after-meta' || overlapped !== undefined) return;
         overlapped = false;
-        overlapped = await waitFor(
+        overlapped = await holdsWithin(
           'the second batch at central',
-          async () => (await cluster!.centralDb.collection('sales').countDocuments()) > 10,
+          async () => (await salesAtCentral()) > 10,
           5_000,
-        ).then(
-          () => true,
-          () => false,
         );
       },
     };
@@ -464,9 +445,7 @@ describe('recovery and clocks', () => {
       tunables: { batchSize: 10 },
     });
     const [a] = cluster.sites;
-    await a!.db
-      .collection('sales')
-      .insertMany(Array.from({ length: 30 }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+    await ringUp(a!, 30);
     await a!.engine.start();
     await allSent(a!, 30);
     expect(overlapped).toBe(true);
@@ -486,7 +465,7 @@ describe('recovery and clocks', () => {
       resumed,
       waitFor(
         'the held sales at central',
-        async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 10,
+        async () => (await salesAtCentral()) === 10,
         3_000,
       ).catch(() => undefined),
     ]);
@@ -569,12 +548,33 @@ async function pausedMidRound(sales: number): Promise<{ a: TestSite; release: ()
   };
   cluster = await createCluster({ sites: 1, faults: [faults] });
   const a = cluster.sites[0]!;
-  await a.db
-    .collection('sales')
-    .insertMany(Array.from({ length: sales }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+  await ringUp(a, sales);
   await waitFor('a push round under way', () => release !== undefined);
   await a.engine.pause();
   return { a, release: () => release!() };
+}
+
+/** Sales `s-0`... rung up at `site`, all at once. */
+async function ringUp(site: TestSite, count: number): Promise<void> {
+  await site.db
+    .collection('sales')
+    .insertMany(Array.from({ length: count }, (_, i) => ({ _id: `s-${i}` as never, total: i })));
+}
+
+function salesAtCentral(): Promise<number> {
+  return cluster!.centralDb.collection('sales').countDocuments();
+}
+
+/** Whether `check` comes true within `timeoutMs` (waitFor, answering instead of throwing). */
+function holdsWithin(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
+  return waitFor(what, check, timeoutMs).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Waits until central holds `count` sales and the site's outbox is empty. */
@@ -582,7 +582,6 @@ async function allSent(site: TestSite, count: number): Promise<void> {
   await waitFor(
     `${count} sales at central and the outbox empty`,
     async () =>
-      (await cluster!.centralDb.collection('sales').countDocuments()) === count &&
-      (await site.engine.status()).outboxDepth === 0,
+      (await salesAtCentral()) === count && (await site.engine.status()).outboxDepth === 0,
   );
 }

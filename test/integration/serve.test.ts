@@ -28,8 +28,8 @@ afterEach(async () => {
   );
 });
 
-async function start(name: string, patch: ConfigPatch, prepare: string[] = []) {
-  const dataDir = await testDir(`serve-${name}`);
+async function start(name: string, patch: ConfigPatch, prepare: string[] = [], dir?: string) {
+  const dataDir = dir ?? (await testDir(`serve-${name}`));
   const config = await loadConfig({
     overrides: {
       dataDir,
@@ -210,27 +210,17 @@ describe('startOutpost', () => {
 
   it('keeps a data directory made before access control open until local.auth is true', async () => {
     const dataDir = await testDir('serve-auth-upgrade');
-    const run = async (auth: boolean | undefined) => {
-      const config = await loadConfig({
-        overrides: {
-          dataDir,
+    // Each start is stopped (idempotent) and the data directory removed after the test.
+    const run = async (auth: boolean | undefined) =>
+      start(
+        'auth-upgrade',
+        {
           local: { port: await findFreePort(), ...(auth === undefined ? {} : { auth }) },
           databases: [{ name: 'pos' }],
-          api: { port: 0 },
-          log: { level: 'warn' },
         },
-      });
-      const instance = await startOutpost({
-        config,
-        mongodBinary: inject('mongo').binary,
-        machineId: () => 'test-machine-auth-upgrade',
-      });
-      // Stopped (idempotent) and its data directory removed after the test, whatever happens.
-      started.push(instance);
-      const state = instance.supervisor.state;
-      if (state.name === 'running') recordPid(state.pid);
-      return instance;
-    };
+        [],
+        dataDir,
+      );
     // Set up as an older Outpost did: no passwords.
     const old = await run(false);
     expect(old.localUri).not.toContain('@');
