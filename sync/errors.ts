@@ -130,6 +130,31 @@ const TRANSIENT_LABELS = [
   'NetworkError',
 ];
 
+/** One document's failure in a bulk write. */
+export interface DocumentWriteError {
+  index: number;
+  code: number;
+  errmsg?: string;
+  err?: unknown;
+}
+
+/**
+ * The per-document errors of a failed bulk write, or undefined when the batch failed as a whole
+ * (a lost connection, a retryable error): then it is retried as it is, not judged per document.
+ */
+export function documentWriteErrors(error: unknown): readonly DocumentWriteError[] | undefined {
+  const bulk = error as { name?: unknown; writeErrors?: unknown } | null;
+  if (bulk?.name !== 'MongoBulkWriteError' || isRetryable(error)) return undefined;
+  const reported = bulk.writeErrors as
+    DocumentWriteError | readonly DocumentWriteError[] | undefined;
+  const errors = Array.isArray(reported)
+    ? reported
+    : reported
+      ? [reported as DocumentWriteError]
+      : [];
+  return errors.length > 0 ? errors : undefined;
+}
+
 /**
  * The one predicate that decides whether an operation failing with `error` may be retried as is.
  * Anything not known to be transient is permanent, so a poison input cannot retry forever.

@@ -8,7 +8,9 @@ import { CentralTime } from '../push/central-time.js';
  * For applications that write central directly (head office: catalogue, prices). Writes stamped
  * the way Outpost's own pushes are (`_sync.v` from an HLC, origin, commit time) and deletes that
  * leave tombstones, so sites learn of them even after being offline for months. Writes that skip
- * this still reach online sites through the change stream, but the checkpoint scan cannot see them.
+ * this are adopted by the first site to see them in central's change stream (see pull/adopt.ts),
+ * with a short window in which a site's push can overwrite them; a raw delete leaves no
+ * tombstone, so a site whose stream lost its history misses it.
  */
 export interface CentralWriter {
   insert(db: string, coll: string, doc: Document): Promise<void>;

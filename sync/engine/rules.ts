@@ -77,6 +77,45 @@ export const SITES = 'outpost_sites';
 const OWN_COLLECTIONS = [TOMBSTONES, SITES];
 
 /**
+ * A change event of an update that left `_sync` alone: made at central by another application
+ * (Outpost's own writes always set a new `_sync.v`). Pull adopts it (see adopt.ts). Safe on
+ * events without updateDescription: the server may evaluate $expr before operationType, and an
+ * error there ends the stream (code 280).
+ */
+export const FOREIGN_UPDATE: Document = {
+  operationType: 'update',
+  $expr: {
+    $not: {
+      $anyElementTrue: [
+        {
+          $map: {
+            input: {
+              $concatArrays: [
+                {
+                  $map: {
+                    input: {
+                      $objectToArray: { $ifNull: ['$updateDescription.updatedFields', {}] },
+                    },
+                    in: '$$this.k',
+                  },
+                },
+                { $ifNull: ['$updateDescription.removedFields', []] },
+              ],
+            },
+            in: {
+              $or: [
+                { $eq: ['$$this', '_sync'] },
+                { $eq: [{ $substrCP: ['$$this', 0, 6] }, '_sync.'] },
+              ],
+            },
+          },
+        },
+      ],
+    },
+  },
+};
+
+/**
  * Which collections sync in which direction, and the server-side filters that follow from it.
  * Collections not listed in a database's rules sync both ways with the default rule, unless
  * excluded; Outpost's and the server's own collections never sync.
@@ -180,7 +219,8 @@ export class SyncRules {
       $or: [
         {
           operationType: { $in: ['insert', 'update', 'replace'] },
-          'fullDocument._sync.o': { $ne: self },
+          // Another application's update leaves `_sync` as it was, this site's origin included.
+          $and: [{ $or: [{ 'fullDocument._sync.o': { $ne: self } }, FOREIGN_UPDATE] }],
           $or: inScope,
         },
         { operationType: 'delete', 'ns.coll': collections },

@@ -13,6 +13,7 @@ import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
 import { storesBaseDoc } from '../engine/rules.js';
 import { groupBy } from '../util/group.js';
+import { adoptWrites } from './adopt.js';
 
 /** One change from central: a document version, or a delete (doc null). */
 export interface Inbound {
@@ -48,11 +49,13 @@ export async function applyInbound(
   const latest = new Map<string, Inbound>();
   for (const item of items) latest.set(`${item.coll}\u0000${idKey(item.id)}`, item);
   const byColl = groupBy(latest.values(), (item) => item.coll);
+  let changed: Inbound[] = [];
   await ctx.faults?.hit('pull:before-apply');
   await inLocalTransaction(
     ctx,
     async (session) => {
       Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
+      changed = [];
       const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
       const outboxBumps: MetaDoc['_id'][] = [];
       for (const [coll, group] of byColl) {
@@ -75,6 +78,7 @@ export async function applyInbound(
           const local = docById.get(idKey(item.id));
           const meta = metaById.get(idKey(item.id));
           if (item.v && meta?.base && compareVersions(meta.base, item.v) >= 0) {
+            if (changedWithoutVersion(item, meta)) changed.push(item);
             result.skippedStale += 1;
             continue;
           }
@@ -167,12 +171,50 @@ export async function applyInbound(
   );
   // Outside the transaction, as in capture: a shared document every loop writes.
   await ctx.apply.store.saveHlc(ctx.clock.state.l);
+  await adoptChanged(ctx, db, changed);
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;
   ctx.metrics.localApplies += result.applied;
   ctx.metrics.quarantined += result.quarantined;
   if (result.applied > 0) ctx.metrics.lastPullAt = new Date();
   return result;
+}
+
+/**
+ * A version this site has, with other content: changed at central by another application, read
+ * by a scan (the stream routes such changes to adoption before they get here).
+ */
+function changedWithoutVersion(item: Inbound, meta: MetaDoc): boolean {
+  return (
+    item.doc !== null &&
+    !meta.deleted &&
+    meta.base === item.v &&
+    meta.hash !== contentHash(stripSync(item.doc))
+  );
+}
+
+/**
+ * Stamps what changedWithoutVersion found, so that it reaches this site and every other as a
+ * version of its own. Best effort: the local apply has committed, and a write left unstamped is
+ * still found by verify.
+ */
+async function adoptChanged(ctx: EngineContext, db: string, changed: Inbound[]): Promise<void> {
+  if (changed.length === 0) return;
+  const now = Date.now();
+  try {
+    await adoptWrites(
+      ctx,
+      db,
+      changed.map((item) => ({ item, wallTime: now })),
+    );
+  } catch (error) {
+    ctx.logger.warn({
+      event: 'pull.adopt-failed',
+      db,
+      count: changed.length,
+      error: String(error),
+    });
+  }
 }
 
 /** Inbound documents are size- and shape-checked before they reach the POS database. */

@@ -9,6 +9,7 @@ import {
 import { streamAwaitMs, type EngineContext } from '../engine/context.js';
 import { TOMBSTONES } from '../engine/rules.js';
 import type { CheckpointDoc } from '../engine/store.js';
+import { adoptWrites, isForeignWrite, type ForeignWrite } from './adopt.js';
 import { applyInbound, type Inbound } from './apply-inbound.js';
 import { tokenClusterTime } from './token-time.js';
 import { sleep } from '../util/backoff.js';
@@ -187,9 +188,22 @@ export class Pull {
   }
 
   private async flush(events: Event[], token: ResumeToken): Promise<void> {
-    const items = events
-      .map((event) => toInbound(this.ctx, this.db, event))
-      .filter((item) => item !== undefined);
+    const inbound: Inbound[] = [];
+    const foreign: ForeignWrite[] = [];
+    for (const event of events) {
+      const item = toInbound(this.ctx, this.db, event);
+      if (!item) continue;
+      inbound.push(item);
+      if (isForeignWrite(event, item)) {
+        const wallTime = event.wallTime?.getTime() ?? (event.clusterTime?.t ?? 0) * 1000;
+        foreign.push({ item, wallTime: wallTime || Date.now() });
+      }
+    }
+    // Before the batch is applied and its token saved: a crash in between reads these again.
+    // Adopted writes come back stamped in events of their own; the refused are applied as they are.
+    const refused = new Set(await adoptWrites(this.ctx, this.db, foreign));
+    const adopted = new Set(foreign.map((write) => write.item));
+    const items = inbound.filter((item) => !adopted.has(item) || refused.has(item));
     const last = events[events.length - 1]!;
     await applyInbound(this.ctx, this.db, items, {
       id: this.checkpointId,

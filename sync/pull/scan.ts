@@ -149,7 +149,8 @@ export async function scanSince(
       .batchSize(ctx.tunables.pullBatchSize);
     let batch: Inbound[] = [];
     for await (const doc of cursor) {
-      if (ctx.instanceId === (doc['_sync'] as { o?: string } | undefined)?.o) continue;
+      // This site's own writes too: another application may have changed one since, leaving
+      // its version as it was (applyInbound adopts those).
       batch.push(toInbound(coll, doc));
       if (batch.length >= ctx.tunables.pullBatchSize) {
         await apply(batch);

@@ -1,12 +1,11 @@
-import {
+import type {
+  AnyBulkWriteOperation,
+  BulkWriteResult,
+  Document,
+  Filter,
   MongoBulkWriteError,
-  type WriteError,
-  type AnyBulkWriteOperation,
-  type BulkWriteResult,
-  type Document,
-  type Filter,
 } from 'mongodb';
-import { isRetryable } from '../errors.js';
+import { documentWriteErrors, isRetryable } from '../errors.js';
 import { idKey } from '../engine/apply.js';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
@@ -293,15 +292,9 @@ export class Push {
     } catch (error) {
       // Only per-document errors are outcomes. A bulk error without them (the driver raises
       // "MongoBulkWriteError: Topology is closed") means the batch failed as a whole.
-      if (!(error instanceof MongoBulkWriteError) || isRetryable(error)) throw error;
-      const reported = error.writeErrors as WriteError | readonly WriteError[] | undefined;
-      const writeErrors: readonly WriteError[] = Array.isArray(reported)
-        ? reported
-        : reported
-          ? [reported as WriteError]
-          : [];
-      if (writeErrors.length === 0) throw error;
-      result = error.result;
+      const writeErrors = documentWriteErrors(error);
+      if (!writeErrors) throw error;
+      result = (error as MongoBulkWriteError).result;
       for (const writeError of writeErrors) {
         errors.set(writeError.index, {
           code: writeError.code,
@@ -309,7 +302,7 @@ export class Push {
           clash: uniqueClash(
             writeError.code,
             writeError.errmsg,
-            (writeError.err as { keyValue?: Document }).keyValue,
+            (writeError.err as { keyValue?: Document } | undefined)?.keyValue,
           ),
         });
       }
