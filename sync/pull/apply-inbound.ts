@@ -12,6 +12,7 @@ import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
 import { storesBaseDoc } from '../engine/rules.js';
+import { documentWriteErrors } from '../errors.js';
 import { groupBy } from '../util/group.js';
 import { adoptWrites } from './adopt.js';
 
@@ -38,6 +39,8 @@ const MAX_DOC_BYTES = 16 * 1024 * 1024;
  * Applies central changes to the local database of `db` in one local transaction together with
  * `checkpoint`. Idempotent: versions at or below what this site has are skipped. Never overwrites
  * a document with an unsynced local change (its hash differs from meta): push resolves that one.
+ * A document the local database refuses (its validator, a unique index) is quarantined and the
+ * rest applied without it, so one document cannot hold up every other change from central.
  */
 export async function applyInbound(
   ctx: EngineContext,
@@ -45,9 +48,46 @@ export async function applyInbound(
   items: Inbound[],
   checkpoint: { id: string; set: Partial<CheckpointDoc> },
 ): Promise<ApplyResult> {
-  const result: ApplyResult = { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 };
   const latest = new Map<string, Inbound>();
   for (const item of items) latest.set(`${item.coll}\u0000${idKey(item.id)}`, item);
+  let refused = 0;
+  for (;;) {
+    try {
+      const result = await applyLatest(ctx, db, latest, checkpoint);
+      result.quarantined += refused;
+      ctx.metrics.quarantined += refused;
+      return result;
+    } catch (error) {
+      if (!(error instanceof RefusedLocally)) throw error;
+      const { item, code, message } = error;
+      await quarantineInbound(ctx, db, item, {
+        reason: `The site's database refused the document from central (${message}). Fix the site's validator or unique index, or the document at central: its next version is applied as usual.`,
+        code,
+      });
+      latest.delete(`${item.coll}\u0000${idKey(item.id)}`);
+      refused += 1;
+    }
+  }
+}
+
+/** A document the local database refuses for good, found by the apply transaction. */
+class RefusedLocally extends Error {
+  constructor(
+    readonly item: Inbound,
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function applyLatest(
+  ctx: EngineContext,
+  db: string,
+  latest: Map<string, Inbound>,
+  checkpoint: { id: string; set: Partial<CheckpointDoc> },
+): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 };
   const byColl = groupBy(latest.values(), (item) => item.coll);
   let changed: Inbound[] = [];
   await ctx.faults?.hit('pull:before-apply');
@@ -74,6 +114,7 @@ export async function applyInbound(
         const counters = (rule?.counters.length ?? 0) > 0;
         const keepBase = storesBaseDoc(rule);
         const appOps: AnyBulkWriteOperation[] = [];
+        const appItems: Inbound[] = [];
         for (const item of group) {
           const local = docById.get(idKey(item.id));
           const meta = metaById.get(idKey(item.id));
@@ -112,7 +153,13 @@ export async function applyInbound(
             continue;
           }
           if (content && !isApplicable(content, item.id)) {
-            await quarantineInbound(ctx, db, item, session);
+            await quarantineInbound(
+              ctx,
+              db,
+              item,
+              { reason: 'Inbound document failed the shape or size check' },
+              session,
+            );
             result.quarantined += 1;
             continue;
           }
@@ -122,7 +169,9 @@ export async function applyInbound(
           // duplicate key.
           if (content && local === undefined) {
             appOps.push({ insertOne: { document: content } });
+            appItems.push(item);
           } else if (content && localHash !== incomingHash) {
+            appItems.push(item);
             appOps.push({
               replaceOne: {
                 filter: { _id: item.id } as Filter<Document>,
@@ -132,6 +181,7 @@ export async function applyInbound(
             });
           } else if (!content && local) {
             appOps.push({ deleteOne: { filter: { _id: item.id } as Filter<Document> } });
+            appItems.push(item);
           }
           const record: Omit<MetaDoc, '_id'> = {
             base: item.v ?? meta?.base ?? null,
@@ -151,7 +201,10 @@ export async function applyInbound(
           ctx.clock.receive(item.v);
           result.applied += 1;
         }
-        if (appOps.length > 0) await collection.bulkWrite(appOps, { session, ordered: true });
+        if (appOps.length > 0)
+          await collection.bulkWrite(appOps, { session, ordered: true }).catch((error: unknown) => {
+            throw refusedLocally(error, appItems) ?? error;
+          });
       }
       if (outboxBumps.length > 0)
         await ctx.apply.store.outbox.updateMany(
@@ -227,18 +280,35 @@ function isApplicable(content: Document, id: unknown): boolean {
   }
 }
 
+/**
+ * The local database refusing one document of the batch for good: a validator (121) or a unique
+ * index other than `_id` (11000). Other failures are not the document's: they fail the batch.
+ */
+function refusedLocally(error: unknown, items: Inbound[]): RefusedLocally | undefined {
+  const first = documentWriteErrors(error)?.[0];
+  const item = first ? items[first.index] : undefined;
+  if (!first || !item) return undefined;
+  const keyPattern = (first.err as { keyPattern?: Document } | undefined)?.keyPattern;
+  const uniqueClash =
+    first.code === 11000 && !(keyPattern && Object.keys(keyPattern).join() === '_id');
+  if (first.code !== 121 && !uniqueClash) return undefined;
+  return new RefusedLocally(item, first.code, first.errmsg ?? `code ${first.code}`);
+}
+
 async function quarantineInbound(
   ctx: EngineContext,
   db: string,
   item: Inbound,
-  session: ClientSession,
+  why: { reason: string; code?: number },
+  session?: ClientSession,
 ) {
-  ctx.logger.warn({ event: 'pull.quarantined', db, coll: item.coll, id: item.id });
+  const key = syncKey(db, item.coll, item.id);
+  ctx.logger.warn({ event: 'pull.quarantined', db, coll: item.coll, id: item.id, ...why });
   await ctx.apply.store.quarantine.updateOne(
-    { _id: syncKey(db, item.coll, item.id) },
+    { _id: key },
     {
       $set: {
-        reason: 'Inbound document failed the shape or size check',
+        ...why,
         direction: 'pull',
         doc: item.doc,
         v: item.v ?? undefined,
@@ -246,5 +316,9 @@ async function quarantineInbound(
       },
     },
     { upsert: true, session },
+  );
+  await ctx.apply.store.log.insertOne(
+    { at: new Date(), event: 'pull.quarantined', level: 'warn', key, ...why },
+    { session },
   );
 }

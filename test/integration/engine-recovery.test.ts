@@ -532,6 +532,52 @@ describe('recovery and clocks', () => {
     );
     expect(armed).toBe(false);
   });
+
+  it("sets aside a document from central that the site's database refuses, and applies the rest", async () => {
+    cluster = await createCluster({ sites: 2 });
+    const [a, b] = cluster.sites;
+    await a!.db.command({
+      collMod: 'products',
+      validator: { $jsonSchema: { properties: { price: { bsonType: ['int', 'double'] } } } },
+    });
+    await a!.db.collection('products').createIndex({ sku: 1 }, { unique: true, sparse: true });
+    await a!.db.collection('products').insertOne({ _id: 'local-tea' as never, sku: 'TEA' });
+    for (const doc of [
+      { _id: 'p1', price: 'free' },
+      { _id: 'p2', price: 2 },
+      { _id: 'p3', sku: 'TEA', price: 3 },
+      { _id: 'p4', price: 4 },
+    ])
+      await cluster.headOffice.insert(cluster.dbName, 'products', doc);
+    const ids = async (site: TestSite) =>
+      (
+        await site.db
+          .collection('products')
+          .find({}, { sort: { _id: 1 } })
+          .toArray()
+      ).map((doc) => doc._id);
+    await waitFor('every document at b', async () => (await ids(b!)).length === 5);
+    await waitFor('the accepted documents at a', async () => (await ids(a!)).length === 3);
+    expect(await ids(a!)).toEqual(['local-tea', 'p2', 'p4']);
+    const setAside = await a!.metaDb
+      .collection('quarantine')
+      .find({ direction: 'pull' }, { sort: { '_id.id': 1 } })
+      .toArray();
+    expect(setAside.map((q) => [q['_id'].id, q['code']])).toEqual([
+      ['p1', 121],
+      ['p3', 11000],
+    ]);
+    expect(setAside[0]!['reason']).toMatch(/refused the document from central/);
+    expect((await a!.engine.status()).quarantined).toBe(2);
+    expect(await a!.metaDb.collection('log').countDocuments({ event: 'pull.quarantined' })).toBe(2);
+    // Its next version is applied as usual once the site accepts it.
+    await cluster.headOffice.update(cluster.dbName, 'products', 'p1', (doc) => ({
+      ...doc,
+      price: 1,
+    }));
+    await waitFor('p1 at a', async () => (await ids(a!)).includes('p1' as never));
+    expect(await ids(a!)).toEqual(['local-tea', 'p1', 'p2', 'p4']);
+  });
 });
 
 /**

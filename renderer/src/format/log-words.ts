@@ -14,6 +14,7 @@ const EVENTS: Record<string, string> = {
   'operator.conflicts-auto-resolved': 'Conflicts settled in bulk',
   'operator.verify-started': 'Check of the data started',
   'push.quarantined': 'A change could not be sent and was set aside',
+  'pull.quarantined': 'A change from central could not be saved here and was set aside',
   'pull.caught-up': 'Caught up with central after a gap',
   'bootstrap.resumed': 'Resumed copying from central',
   'sync.went-offline': 'Central became unreachable',
