@@ -11,7 +11,7 @@ import {
 import { streamAwaitMs, type EngineContext } from '../engine/context.js';
 import { idKey } from '../engine/apply.js';
 import { contentHash } from '../engine/hash.js';
-import { syncKey, type OutboxDoc } from '../engine/store.js';
+import { syncKey, type CheckpointDoc, type OutboxDoc } from '../engine/store.js';
 import { sleep } from '../util/backoff.js';
 import { unlessStalled } from '../util/stall.js';
 
@@ -74,13 +74,7 @@ export class Capture {
       checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
     }
     this.seq = checkpoint?.seq ?? 0;
-    if (!checkpoint?.initialEnqueued) {
-      await this.enqueueUnsynced();
-      await store.checkpoints.updateOne(
-        { _id: this.checkpointId },
-        { $set: { initialEnqueued: true } },
-      );
-    }
+    await this.enqueueNewCollections(checkpoint);
     const { capturePollMs } = tunables;
     const options: ChangeStreamOptions = {
       batchSize: tunables.batchSize,
@@ -232,17 +226,53 @@ export class Capture {
   }
 
   /**
-   * Enqueues every local document whose content differs from what was last synced, and every
-   * synced document that disappeared. Used at first start and after local oplog history is lost.
+   * At first start, every pushed collection's documents; at a later one, those of collections
+   * pushed now and not at the last start (a rule turned them on, or they are new), whose documents
+   * written meanwhile the stream did not take. The collections pushed are recorded each time, so
+   * one turned off and on again is read again.
    */
-  async enqueueUnsynced(): Promise<number> {
-    const { local, store, rules, clock } = this.ctx;
-    const database = local.db(this.db);
-    const names = (
-      await database.listCollections({ type: 'collection' }, { nameOnly: true }).toArray()
+  private async enqueueNewCollections(checkpoint: CheckpointDoc | null): Promise<void> {
+    const { store, local, rules } = this.ctx;
+    const pushed = (
+      await local.db(this.db).listCollections({ type: 'collection' }, { nameOnly: true }).toArray()
     )
       .map((c) => c.name)
-      .filter((name) => rules.pushes(this.db, name));
+      .filter((name) => rules.pushes(this.db, name))
+      .sort();
+    const known = checkpoint?.enqueued;
+    // Checkpoints from before this record: what is pushed now counts as read.
+    const fresh = !checkpoint?.initialEnqueued
+      ? pushed
+      : known
+        ? pushed.filter((name) => !known.includes(name))
+        : [];
+    if (fresh.length > 0) {
+      const enqueued = await this.enqueueUnsynced(fresh);
+      if (checkpoint?.initialEnqueued) {
+        const read = {
+          event: 'capture.collections-read',
+          db: this.db,
+          collections: fresh,
+          enqueued,
+        };
+        this.ctx.logger.info(read);
+        await store.log.insertOne({ at: new Date(), level: 'info', ...read });
+      }
+    }
+    if (!checkpoint?.initialEnqueued || fresh.length > 0 || known?.join() !== pushed.join())
+      await store.checkpoints.updateOne(
+        { _id: this.checkpointId },
+        { $set: { initialEnqueued: true, enqueued: pushed } },
+      );
+  }
+
+  /**
+   * Enqueues every document of `names` whose content differs from what was last synced, and
+   * every synced document that disappeared.
+   */
+  async enqueueUnsynced(names: string[]): Promise<number> {
+    const { local, store, clock } = this.ctx;
+    const database = local.db(this.db);
     let enqueued = 0;
     for (const coll of names) {
       // Keyed by canonical Extended JSON so an ObjectId and its hex string stay distinct.

@@ -73,6 +73,10 @@ export interface CheckpointDoc {
   l?: number | undefined;
   bootstrapped?: boolean | undefined;
   initialEnqueued?: boolean | undefined;
+  /** Pull: the collections pulled at the last start, all of whose documents were copied. */
+  pulled?: string[] | undefined;
+  /** Capture: the collections pushed at the last start, all of whose documents were read. */
+  enqueued?: string[] | undefined;
   bootstrap?: Record<string, { lastId?: unknown; done?: boolean }> | undefined;
   updatedAt?: Date | undefined;
 }

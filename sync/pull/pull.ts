@@ -69,12 +69,9 @@ export class Pull {
 
   async run(signal: AbortSignal): Promise<void> {
     const { store } = this.ctx;
+    await bootstrap(this.ctx, this.db, this.checkpointId, signal, this.onProgress);
+    if (signal.aborted) return;
     let checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
-    if (!checkpoint?.bootstrapped) {
-      await bootstrap(this.ctx, this.db, this.checkpointId, signal, this.onProgress);
-      if (signal.aborted) return;
-      checkpoint = await store.checkpoints.findOne({ _id: this.checkpointId });
-    }
     while (!signal.aborted) {
       try {
         await this.stream(checkpoint, signal);

@@ -30,6 +30,8 @@ function toInbound(coll: string, doc: Document): Inbound {
  * First sync of a site: copies central's documents in scope, collection by collection in `_id`
  * order, resumable after a crash (the last `_id` is checkpointed with each batch). The stream then
  * starts at the cluster time taken before the scan, so nothing written meanwhile is missed.
+ * Every later start copies the collections pulled now and not at the start before (a rule that
+ * turned one on), while the stream goes on from its token.
  */
 export async function bootstrap(
   ctx: EngineContext,
@@ -48,7 +50,38 @@ export async function bootstrap(
       { upsert: true },
     );
   }
-  const collections = await pulledCollections(ctx, db);
+  const later = checkpoint?.bootstrapped === true;
+  const pulled = await pulledCollections(ctx, db);
+  const progressId = (coll: string) => `bootstrap:${db}:${coll}`;
+  let collections = pulled;
+  if (later) {
+    // Pulled now and not at the last start (a rule turned them on, or central created them):
+    // their documents from before are copied, resumably, as the stream goes on from its token.
+    // A checkpoint from before this record counts what is pulled now as copied.
+    const known = checkpoint.pulled ?? pulled;
+    const fresh = pulled.filter((coll) => !known.includes(coll));
+    if (fresh.length > 0)
+      await store.checkpoints.bulkWrite(
+        fresh.map((coll) => ({
+          replaceOne: {
+            filter: { _id: progressId(coll) },
+            replacement: { _id: progressId(coll), bootstrapped: false },
+            upsert: true,
+          },
+        })),
+      );
+    if (known.join() !== pulled.join())
+      await store.checkpoints.updateOne({ _id: checkpointId }, { $set: { pulled } });
+    const unfinished = new Set(
+      (
+        await store.checkpoints
+          .find({ _id: { $in: pulled.map(progressId) }, bootstrapped: false })
+          .toArray()
+      ).map((progress) => progress._id),
+    );
+    collections = pulled.filter((coll) => unfinished.has(progressId(coll)));
+    if (collections.length === 0) return;
+  }
   const totals = await Promise.all(
     collections.map((coll) =>
       ctx.central.db(db).collection(coll).countDocuments(ctx.rules.scopeFilter(db, coll)),
@@ -56,10 +89,18 @@ export async function bootstrap(
   );
   const total = totals.reduce((a, b) => a + b, 0);
   let done = 0;
-  ctx.logger.info({ event: 'bootstrap.started', db, collections: collections.length, total });
+  ctx.logger.info({ event: 'bootstrap.started', db, collections, total });
+  if (later)
+    await store.log.insertOne({
+      at: new Date(),
+      event: 'bootstrap.collections',
+      level: 'info',
+      db,
+      collections,
+      total,
+    });
   for (const coll of collections) {
-    const progressId = `bootstrap:${db}:${coll}`;
-    const progress = await store.checkpoints.findOne({ _id: progressId });
+    const progress = await store.checkpoints.findOne({ _id: progressId(coll) });
     if (progress?.bootstrapped) {
       done += totals[collections.indexOf(coll)] ?? 0;
       continue;
@@ -90,7 +131,7 @@ export async function bootstrap(
       if (batch.length > 0 || last) {
         const lastId = batch.length > 0 ? batch[batch.length - 1]!.id : resumeAfter?.lastId;
         await applyInbound(ctx, db, batch, {
-          id: progressId,
+          id: progressId(coll),
           set: { bootstrap: { last: { lastId } }, ...(last ? { bootstrapped: true } : {}) },
         });
         const applied = batch.length;
@@ -108,7 +149,10 @@ export async function bootstrap(
     }
     await flush(true);
   }
-  await store.checkpoints.updateOne({ _id: checkpointId }, { $set: { bootstrapped: true } });
+  await store.checkpoints.updateOne(
+    { _id: checkpointId },
+    { $set: { bootstrapped: true, ...(later ? {} : { pulled }) } },
+  );
   ctx.logger.info({ event: 'bootstrap.finished', db, total: done });
 }
 

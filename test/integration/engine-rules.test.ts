@@ -86,6 +86,59 @@ describe('collection rules', () => {
     expect(await a!.engine.status()).toMatchObject({ outboxDepth: 0 });
   });
 
+  it('syncs what a collection already holds, both ways, when a rule turns it on, and again after it was off', async () => {
+    cluster = await createCluster({ sites: 1, exclude: ['orders'] });
+    const [a] = cluster.sites;
+    const central = cluster.centralDb.collection('orders');
+    const local = a!.db.collection('orders');
+    const rulesWith = (exclude: string[]) => ({ ...a!.options.rules, exclude });
+    const ids = async (coll: typeof central) =>
+      (await coll.find({}, { sort: { _id: 1 } }).toArray()).map((doc) => doc._id);
+    await central.insertOne({ _id: 'c1' as never, total: 1 });
+    await local.insertOne({ _id: 'l1' as never, total: 1 });
+    await settle();
+    // Written while the site runs with the collection off: neither stream takes them.
+    await cluster.headOffice.insert(cluster.dbName, 'orders', { _id: 'c2', total: 2 });
+    await local.insertOne({ _id: 'l2' as never, total: 2 });
+    await settle();
+    expect(await ids(local)).toEqual(['l1', 'l2']);
+
+    a!.options.rules = rulesWith([]);
+    await cluster.restart(a!);
+    await waitFor('the orders at central', async () => (await central.countDocuments()) === 4);
+    await waitFor('the orders at a', async () => (await local.countDocuments()) === 4);
+    expect(await ids(local)).toEqual(await ids(central));
+    const logged = await a!.metaDb
+      .collection('log')
+      .find({ event: { $in: ['bootstrap.collections', 'capture.collections-read'] } })
+      .toArray();
+    expect(logged.map((entry) => [entry['event'], entry['collections']])).toEqual(
+      expect.arrayContaining([
+        ['bootstrap.collections', ['orders']],
+        ['capture.collections-read', ['orders']],
+      ]),
+    );
+
+    // Off again, written on both sides, then on again.
+    a!.options.rules = rulesWith(['orders']);
+    await cluster.restart(a!);
+    await cluster.headOffice.insert(cluster.dbName, 'orders', { _id: 'c3', total: 3 });
+    await local.insertOne({ _id: 'l3' as never, total: 3 });
+    await settle();
+    a!.options.rules = rulesWith([]);
+    await cluster.restart(a!);
+    await waitFor('every order at central', async () => (await central.countDocuments()) === 6);
+    await waitFor('every order at a', async () => (await local.countDocuments()) === 6);
+
+    // A restart with nothing turned on copies nothing again.
+    const copies = () =>
+      a!.metaDb.collection('log').countDocuments({ event: 'bootstrap.collections' });
+    const before = await copies();
+    await cluster.restart(a!);
+    await settle();
+    expect(await copies()).toBe(before);
+  });
+
   it('gives a site its own and global documents, never another site\u2019s', async () => {
     cluster = await createCluster({
       sites: 3,

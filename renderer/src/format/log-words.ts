@@ -17,6 +17,8 @@ const EVENTS: Record<string, string> = {
   'pull.quarantined': 'A change from central could not be saved here and was set aside',
   'pull.caught-up': 'Caught up with central after a gap',
   'bootstrap.resumed': 'Resumed copying from central',
+  'bootstrap.collections': 'Copying collections newly synced from central',
+  'capture.collections-read': 'Queued what collections newly synced already held',
   'sync.went-offline': 'Central became unreachable',
   'sync.back-online': 'Connected to central again',
   'sync.failed': 'Sync stopped with an error',
@@ -33,6 +35,7 @@ export function logWords(entry: LogEntryView): { title: string; detail: string }
   if (typeof a['reason'] === 'string') parts.push(a['reason']);
   if (typeof a['durationMs'] === 'number') parts.push(`after ${duration(a['durationMs'])}`);
   if (typeof a['scanned'] === 'number') parts.push(`${a['scanned']} records checked`);
+  if (Array.isArray(a['collections'])) parts.push(a['collections'].join(', '));
   if (typeof a['message'] === 'string') parts.push(a['message']);
   return { title: EVENTS[entry.event] ?? entry.event, detail: parts.join(' · ') };
 }
