@@ -563,7 +563,7 @@ describe('recovery and clocks', () => {
       .collection('quarantine')
       .find({ direction: 'pull' }, { sort: { '_id.id': 1 } })
       .toArray();
-    expect(setAside.map((q) => [q['_id'].id, q['code']])).toEqual([
+    expect(setAside.map((q): unknown[] => [q['_id'].id, q['code']])).toEqual([
       ['p1', 121],
       ['p3', 11000],
     ]);

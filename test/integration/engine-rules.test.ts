@@ -112,7 +112,7 @@ describe('collection rules', () => {
       .collection('log')
       .find({ event: { $in: ['bootstrap.collections', 'capture.collections-read'] } })
       .toArray();
-    expect(logged.map((entry) => [entry['event'], entry['collections']])).toEqual(
+    expect(logged.map((entry): unknown[] => [entry['event'], entry['collections']])).toEqual(
       expect.arrayContaining([
         ['bootstrap.collections', ['orders']],
         ['capture.collections-read', ['orders']],
