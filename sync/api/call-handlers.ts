@@ -12,6 +12,7 @@ import type { EngineState } from '../status/engine-state.js';
 import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
 import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listQuarantine } from './queries.js';
+import { retrySetAside } from '../engine/set-aside.js';
 import type { JsonObject } from './views.js';
 
 interface CallContext extends ApiHandlerOptions {
@@ -103,6 +104,17 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     'quarantine:list': async (args) => {
       const s = store();
       return { items: s ? await listQuarantine(s, args) : [] };
+    },
+    'quarantine:retry': async (args) => {
+      const ctx = engine.context;
+      if (!ctx)
+        throw new OutpostError(
+          ErrorCode.InvalidState,
+          'Nothing is set aside to try again: this instance does not sync.',
+        );
+      const result = await retrySetAside(ctx, args);
+      await audit('operator.quarantine-retried', { ...args, ...result });
+      return result;
     },
     'config:get': () =>
       Promise.resolve({

@@ -20,6 +20,7 @@ import type {
   LogEntryView,
   QuarantineView,
   ResolveConflictResult,
+  RetrySetAsideResult,
   StatusView,
   VerifyReport,
 } from './views.js';
@@ -70,6 +71,14 @@ export interface ListQuarantineArgs {
   limit?: number;
 }
 
+/** Which set-aside changes to try again; none given: all of them. */
+export interface RetrySetAsideArgs {
+  db?: string | undefined;
+  coll?: string | undefined;
+  /** The document's `_id` as `quarantine:list` shows it (Extended JSON). */
+  docId?: unknown;
+}
+
 export interface UpdateConfigArgs {
   /** A JSON merge patch (RFC 7396) of the config file: `null` removes a key. */
   patch: JsonObject;
@@ -100,6 +109,7 @@ export interface BridgeCalls {
   'conflicts:auto-resolve': { args: AutoResolveArgs; result: AutoResolveResult };
   'log:list': { args: ListLogArgs; result: { entries: LogEntryView[] } };
   'quarantine:list': { args: ListQuarantineArgs; result: { items: QuarantineView[] } };
+  'quarantine:retry': { args: RetrySetAsideArgs; result: RetrySetAsideResult };
   'config:get': { args: void; result: ConfigView };
   'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
@@ -138,6 +148,7 @@ export const BRIDGE_CALLS = [
   'conflicts:auto-resolve',
   'log:list',
   'quarantine:list',
+  'quarantine:retry',
   'config:get',
   'config:update',
   'settings:test-connection',

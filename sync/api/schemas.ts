@@ -75,6 +75,13 @@ export const callSchemas = {
   'quarantine:list': z
     .strictObject({ db: name.optional(), coll: name.optional(), limit: limit(1_000, 100) })
     .prefault({}),
+  'quarantine:retry': z
+    .strictObject({
+      db: name.optional(),
+      coll: name.optional(),
+      docId: z.json().optional(),
+    })
+    .prefault({}),
   'config:get': noArgs,
   'config:update': z.strictObject({ patch: jsonObject }),
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),

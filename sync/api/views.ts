@@ -116,6 +116,16 @@ export interface LogEntryView {
   attributes: JsonObject;
 }
 
+/** What `quarantine:retry` did. */
+export interface RetrySetAsideResult {
+  /** Changes from this site queued to be sent again. */
+  queued: number;
+  /** Changes from central applied here now. */
+  applied: number;
+  /** Changes from central the site's database refused again (still set aside). */
+  refusedAgain: number;
+}
+
 export interface QuarantineView {
   db: string;
   coll: string;

@@ -19,7 +19,7 @@ import {
 } from '../../sync/api/http-server.js';
 import { loadConfig } from '../../sync/config/index.js';
 import { findFreePort } from '../../sync/util/ports.js';
-import { createCluster, type TestCluster } from '../harness/sync-cluster.js';
+import { createCluster, waitFor, type TestCluster } from '../harness/sync-cluster.js';
 
 interface Run {
   code: number;
@@ -137,6 +137,71 @@ describe('CLI against a running instance', () => {
     expect(auto.json()).toMatchObject({ error: { code: 'NOT_IMPLEMENTED' } });
     // A malformed id is refused by the instance's schema: a usage error.
     expect((await outpost(['resolve', 'nope', '--keep', 'site', '-d', dir])).code).toBe(2);
+  });
+
+  it('quarantine lists what was set aside, and retry writes it once its cause is fixed', async () => {
+    const site = cluster.sites[0]!;
+    const numericTotal = {
+      $jsonSchema: { properties: { total: { bsonType: ['int', 'double'] } } },
+    };
+    await cluster.centralDb.command({ collMod: 'sales', validator: numericTotal });
+    await site.db.command({
+      collMod: 'products',
+      validator: { $jsonSchema: { required: ['price'] } },
+    });
+    await site.db.collection('sales').insertOne({ _id: 'bad-sale' as never, total: 'ten' });
+    await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'no-price', name: 'tea' });
+    type Item = { direction: string; coll: string; docId: unknown; code: number };
+    const setAside = async () =>
+      (await outpost(['quarantine', '--json', '-d', dir])).json<{ items: Item[] }>().items;
+    await waitFor('both set aside', async () => (await setAside()).length === 2);
+    expect(
+      (await setAside()).map(({ direction, coll, docId, code }) => [direction, coll, docId, code]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['push', 'sales', 'bad-sale', 121],
+        ['pull', 'products', 'no-price', 121],
+      ]),
+    );
+    const table = await outpost(['quarantine', '--collection', 'sales', '-d', dir]);
+    expect(table.out).toMatch(/^DIRECTION\s+COLLECTION\s+DOCUMENT\s+CODE/m);
+    expect(table.out).toMatch(/^to central\s+\S+\.sales\s+bad-sale\s+121\s/m);
+
+    // The site still refuses the product: it stays set aside.
+    const early = await outpost([
+      'quarantine',
+      '--retry',
+      '--collection',
+      'products',
+      '--json',
+      '-d',
+      dir,
+    ]);
+    expect(early.json()).toEqual({ queued: 0, applied: 0, refusedAgain: 1 });
+
+    await cluster.centralDb.command({ collMod: 'sales', validator: {} });
+    await site.db.command({ collMod: 'products', validator: {} });
+    const retried = await outpost(['quarantine', '--retry', '--id', 'bad-sale', '-d', dir]);
+    expect(retried.out).toBe(
+      '1 change(s) from this site queued to be sent again; 0 from central applied; 0 refused again and still set aside.',
+    );
+    expect((await outpost(['quarantine', '--retry', '--json', '-d', dir])).json()).toEqual({
+      queued: 0,
+      applied: 1,
+      refusedAgain: 0,
+    });
+    await waitFor('the sale at central', async () =>
+      Boolean(await cluster.centralDb.collection('sales').findOne({ _id: 'bad-sale' as never })),
+    );
+    expect(await site.db.collection('products').findOne({ _id: 'no-price' as never })).toEqual({
+      _id: 'no-price',
+      name: 'tea',
+    });
+    expect(await setAside()).toEqual([]);
+    expect((await outpost(['quarantine', '-d', dir])).out).toBe('Nothing is set aside.');
+    const bad = await outpost(['quarantine', '--retry', '--id', '{oops', '-d', dir]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('is not JSON');
   });
 
   it('config get and set', async () => {

@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
+ * auto-resolve, quarantine, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config-command.js';
@@ -9,6 +9,7 @@ import type { CliContext } from './context.js';
 import { registerControls } from './control-commands.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerOpen } from './open-command.js';
+import { registerQuarantine } from './quarantine-commands.js';
 import { registerStatus } from './status-command.js';
 import { registerVerify } from './verify-command.js';
 
@@ -18,6 +19,7 @@ export function registerAll(program: Command, context: CliContext): void {
   registerStatus(program, context);
   registerControls(program, context);
   registerConflicts(program, context);
+  registerQuarantine(program, context);
   registerVerify(program, context);
   registerConfig(program, context);
   registerDoctor(program, context);
