@@ -13,6 +13,7 @@ const EVENTS: Record<string, string> = {
   'operator.conflict-resolved': 'Decision sent',
   'operator.conflicts-auto-resolved': 'Conflicts settled in bulk',
   'operator.verify-started': 'Check of the data started',
+  'operator.quarantine-retried': 'Set-aside changes tried again',
   'push.quarantined': 'A change could not be sent and was set aside',
   'pull.quarantined': 'A change from central could not be saved here and was set aside',
   'pull.caught-up': 'Caught up with central after a gap',

@@ -3,6 +3,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { logWords } from '../format/log-words.js';
 import { clockTime } from '../format/time.js';
 import { usePolled } from '../hooks/use-polled.js';
+import { SetAsideCard } from './SetAsideCard.js';
 
 type Level = 'all' | 'warn' | 'error';
 
@@ -17,6 +18,7 @@ export function ActivityView({ now }: { now: number }) {
   const entries = data?.entries ?? [];
   return (
     <>
+      <SetAsideCard now={now} />
       <div className="segmented" role="group" aria-label="Which entries">
         {(
           [

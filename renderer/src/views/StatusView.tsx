@@ -70,8 +70,8 @@ export function StatusView({ status, words, history, now, onShowConflicts }: Pro
         <Sparkline samples={history} />
         {status.quarantined > 0 && (
           <p className="note note-warn">
-            {count(status.quarantined, 'change', 'changes')} could not be sent and{' '}
-            {status.quarantined === 1 ? 'was' : 'were'} set aside; see Activity.
+            {count(status.quarantined, 'change', 'changes')} could not be written and{' '}
+            {status.quarantined === 1 ? 'was' : 'were'} set aside; see Activity to try again.
           </p>
         )}
         {status.bootstrap
