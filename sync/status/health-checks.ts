@@ -188,8 +188,8 @@ export function quarantine({ quarantined }: HealthInputs): HealthCheck {
     status: quarantined > 0 ? 'warn' : 'pass',
     message:
       quarantined > 0
-        ? `${plural(quarantined, 'document')} quarantined (rejected by central or too large); see the sync log.`
-        : 'No documents quarantined.',
+        ? `${plural(quarantined, 'change')} set aside: refused by central or by this site's database, or too large. Fix the cause, then try again (Activity, or outpost quarantine --retry).`
+        : 'No changes set aside.',
     value: quarantined,
     threshold: 0,
   };

@@ -16,6 +16,11 @@ test('a sale central refuses is set aside, named in Activity, and sent by Try ag
   await expect.poll(() => cluster.central.collection('sales').countDocuments()).toBe(1);
 
   await expect(page.getByText(/1 change could not be written and was set aside/)).toBeVisible();
+  const checks = page.getByRole('list', { name: 'Checks that need attention' });
+  await expect(checks.getByRole('listitem').filter({ hasText: 'Set aside' })).toContainText(
+    '1 change set aside: refused by central',
+  );
+  await shoot(page, 'health-set-aside');
   await openSection(page, 'Activity');
   const card = page.getByTestId('set-aside');
   await expect(card.getByRole('row', { name: /sales sale-odd/ })).toContainText('To central');
@@ -30,4 +35,5 @@ test('a sale central refuses is set aside, named in Activity, and sent by Try ag
   await shoot(page, 'set-aside-retried');
   await openSection(page, 'Status');
   await expectInSync(page);
+  await expect(checks.filter({ hasText: 'Set aside' })).toBeHidden({ timeout: 15_000 });
 });

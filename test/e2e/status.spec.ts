@@ -29,6 +29,7 @@ test('the status view reaches "In sync" and shows the numbers a manager needs', 
   const sales = page.getByTestId('collections-table').getByRole('row', { name: /^sales/ });
   // Central's count is cached for 30 s (sync/status/collections.ts): a number, maybe not 5 yet.
   await expect(sales.getByRole('cell')).toHaveText(['Both ways', '5', /^\d+$/, '0']);
+  await expect(page.getByTestId('health')).toBeVisible();
   await shoot(page, 'status');
 
   // Keyboard: after the skip link, Tab reaches the sections in order and Enter opens one.

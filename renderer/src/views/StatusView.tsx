@@ -5,6 +5,7 @@ import type { StateWords } from '../format/state-words.js';
 import { ago, count, duration, rate, shortDelay } from '../format/time.js';
 import type { RateSample } from '../hooks/use-status.js';
 import { CollectionsTable } from './CollectionsTable.js';
+import { HealthCard } from './HealthCard.js';
 
 interface Props {
   status: Status;
@@ -82,6 +83,8 @@ export function StatusView({ status, words, history, now, onShowConflicts }: Pro
             </p>
           ))}
       </section>
+
+      <HealthCard />
 
       <section className="card" aria-labelledby="collections-title">
         <h3 id="collections-title">Collections</h3>
