@@ -13,6 +13,7 @@ import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
 import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
+import { listSites, retireSite } from '../sites/registry.js';
 import type { JsonObject } from './views.js';
 
 interface CallContext extends ApiHandlerOptions {
@@ -115,6 +116,21 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       const result = await retrySetAside(ctx, args);
       await audit('operator.quarantine-retried', { ...args, ...result });
       return result;
+    },
+    'sites:list': async () => {
+      const ctx = engine.context;
+      return { sites: ctx ? await listSites(ctx) : [] };
+    },
+    'sites:retire': async ({ instanceId }) => {
+      const ctx = engine.context;
+      if (!ctx)
+        throw new OutpostError(
+          ErrorCode.InvalidState,
+          'This instance does not sync, so it cannot reach the site registry at central.',
+        );
+      const databases = await retireSite(ctx, instanceId);
+      await audit('operator.site-retired', { instanceId, databases });
+      return { instanceId, databases };
     },
     'config:get': () =>
       Promise.resolve({

@@ -21,6 +21,7 @@ import type {
   QuarantineView,
   ResolveConflictResult,
   RetrySetAsideResult,
+  SiteView,
   StatusView,
   VerifyReport,
 } from './views.js';
@@ -110,6 +111,11 @@ export interface BridgeCalls {
   'log:list': { args: ListLogArgs; result: { entries: LogEntryView[] } };
   'quarantine:list': { args: ListQuarantineArgs; result: { items: QuarantineView[] } };
   'quarantine:retry': { args: RetrySetAsideArgs; result: RetrySetAsideResult };
+  'sites:list': { args: void; result: { sites: SiteView[] } };
+  'sites:retire': {
+    args: { instanceId: string };
+    result: { instanceId: string; databases: number };
+  };
   'config:get': { args: void; result: ConfigView };
   'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
@@ -149,6 +155,8 @@ export const BRIDGE_CALLS = [
   'log:list',
   'quarantine:list',
   'quarantine:retry',
+  'sites:list',
+  'sites:retire',
   'config:get',
   'config:update',
   'settings:test-connection',

@@ -82,6 +82,8 @@ export const callSchemas = {
       docId: z.json().optional(),
     })
     .prefault({}),
+  'sites:list': noArgs,
+  'sites:retire': z.strictObject({ instanceId: z.string().min(1).max(200) }),
   'config:get': noArgs,
   'config:update': z.strictObject({ patch: jsonObject }),
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),

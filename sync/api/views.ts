@@ -116,6 +116,19 @@ export interface LogEntryView {
   attributes: JsonObject;
 }
 
+/** A site registered at central, as `sites:list` shows it. */
+export interface SiteView {
+  db: string;
+  instanceId: string;
+  hostname: string;
+  version: string;
+  lastSeen: string;
+  /** This instance. */
+  self: boolean;
+  /** Central keeps delete records until this site has read past them. */
+  holdsTombstones: boolean;
+}
+
 /** What `quarantine:retry` did. */
 export interface RetrySetAsideResult {
   /** Changes from this site queued to be sent again. */

@@ -1,6 +1,8 @@
 import type { Timestamp } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { SITES, TOMBSTONES } from '../engine/rules.js';
+import type { SiteView } from '../api/views.js';
+import { ErrorCode, OutpostError } from '../errors.js';
 
 export interface SiteInfo {
   machineHash: string;
@@ -105,6 +107,72 @@ export async function collectTombstones(ctx: EngineContext, db: string): Promise
     .deleteMany({ ct: { $lt: oldest } });
   return result.deletedCount;
 }
+
+/**
+ * The sites registered at central in each synced database, newest seen first. `holdsTombstones`:
+ * the site has never checkpointed, or is the furthest behind, so central keeps delete records
+ * for it.
+ */
+export async function listSites(ctx: EngineContext): Promise<SiteView[]> {
+  const views: SiteView[] = [];
+  for (const db of ctx.rules.databases) {
+    const sites = await ctx.central
+      .db(db)
+      .collection<SiteDoc>(SITES)
+      .find({}, { sort: { lastSeen: -1 } })
+      .toArray();
+    const behind = sites.some((site) => !site.pullCt)
+      ? sites.filter((site) => !site.pullCt)
+      : sites.filter((site) => sites.every((other) => site.pullCt!.comp(other.pullCt!) <= 0));
+    for (const site of sites)
+      views.push({
+        db,
+        instanceId: site._id,
+        hostname: site.hostname,
+        version: site.version,
+        lastSeen: site.lastSeen.toISOString(),
+        self: site._id === ctx.instanceId,
+        holdsTombstones: behind.includes(site),
+      });
+  }
+  return views;
+}
+
+/**
+ * Takes a site that is gone for good (a shop closed, a machine replaced) out of the registry of
+ * every synced database, so that central stops keeping delete records for it. Refused for this
+ * site and for one seen within the last minute: a live site would only register again.
+ */
+export async function retireSite(ctx: EngineContext, instanceId: string): Promise<number> {
+  if (instanceId === ctx.instanceId)
+    throw new OutpostError(
+      ErrorCode.InvalidArgs,
+      `${instanceId} is this site: retire it from another site, once this one is gone.`,
+    );
+  let retired = 0;
+  const liveSince = new Date(Date.now() - Math.max(RETIRE_AFTER_MS, ctx.tunables.heartbeatMs * 3));
+  for (const db of ctx.rules.databases) {
+    const sites = ctx.central.db(db).collection<SiteDoc>(SITES);
+    const site = await sites.findOne({ _id: instanceId });
+    if (!site) continue;
+    if (site.lastSeen > liveSince)
+      throw new OutpostError(
+        ErrorCode.InvalidState,
+        `${instanceId} (${site.hostname}) was seen at ${site.lastSeen.toISOString()}: it is still ` +
+          'running. Stop Outpost there first; a running site registers again.',
+      );
+    retired += (await sites.deleteOne({ _id: instanceId, lastSeen: site.lastSeen })).deletedCount;
+  }
+  if (retired === 0)
+    throw new OutpostError(
+      ErrorCode.NotFound,
+      `No site ${instanceId} is registered at central. \`outpost sites\` lists them.`,
+    );
+  ctx.logger.info({ event: 'site.retired', instanceId, databases: retired });
+  return retired;
+}
+
+const RETIRE_AFTER_MS = 60_000;
 
 /** Clock skew of this site against central (ms; positive: this site is ahead) and round trip. */
 export async function measureSkew(

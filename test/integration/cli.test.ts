@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
+import { Timestamp } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerAll, exitCodeFor } from '../../sync/api/cli/index.js';
 import type { CliContext } from '../../sync/api/cli/context.js';
@@ -202,6 +203,68 @@ describe('CLI against a running instance', () => {
     const bad = await outpost(['quarantine', '--retry', '--id', '{oops', '-d', dir]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('is not JSON');
+  });
+
+  it('sites lists the registry; --retire takes a gone site out, so its delete records go', async () => {
+    const registry = cluster.centralDb.collection('outpost_sites');
+    const tombstones = cluster.centralDb.collection('outpost_tombstones');
+    const gone = { hostname: 'old-till', version: '0.1.0', sessionId: 's', machineHash: 'h' };
+    await registry.insertMany([
+      // Never read central: every delete record is kept for it.
+      {
+        _id: 'closed-shop' as never,
+        ...gone,
+        lastSeen: new Date(Date.now() - 600_000),
+        pullCt: null,
+      },
+      {
+        _id: 'live-shop' as never,
+        ...gone,
+        hostname: 'busy-till',
+        lastSeen: new Date(),
+        pullCt: new Timestamp({ t: 4_000_000_000, i: 0 }),
+      },
+    ]);
+    await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'old-line', price: 1 });
+    await cluster.headOffice.delete(cluster.dbName, 'products', 'old-line');
+    expect(await tombstones.countDocuments()).toBe(1);
+
+    type Site = { instanceId: string; self: boolean; holdsTombstones: boolean };
+    const { sites } = (await outpost(['sites', '--json', '-d', dir])).json<{ sites: Site[] }>();
+    expect(
+      sites.map(({ instanceId, self, holdsTombstones }) => [instanceId, self, holdsTombstones]),
+    ).toEqual(
+      expect.arrayContaining([
+        [cluster.sites[0]!.instanceId, true, false],
+        ['closed-shop', false, true],
+        ['live-shop', false, false],
+      ]),
+    );
+    const table = await outpost(['sites', '-d', dir]);
+    expect(table.out).toMatch(/^INSTANCE\s+HOST\s+DATABASE\s+VERSION\s+LAST SEEN/m);
+    expect(table.out).toMatch(/^site-a-\S+ \(this site\)/m);
+    expect(table.out).toMatch(/^closed-shop\s+old-till\s.*\syes$/m);
+
+    const live = await outpost(['sites', '--retire', 'live-shop', '-d', dir]);
+    expect(live.code).toBe(1);
+    expect(live.err).toContain('still running');
+    const self = await outpost(['sites', '--retire', cluster.sites[0]!.instanceId, '-d', dir]);
+    expect(self.err).toContain('is this site');
+    expect((await outpost(['sites', '--retire', 'nowhere', '-d', dir])).err).toContain(
+      'No site nowhere is registered',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await tombstones.countDocuments()).toBe(1);
+
+    const retired = await outpost(['sites', '--retire', 'closed-shop', '-d', dir]);
+    expect(retired.out).toBe(
+      'Retired closed-shop from 1 database(s); central no longer keeps delete records for it.',
+    );
+    await waitFor(
+      'the delete record collected',
+      async () => (await tombstones.countDocuments()) === 0,
+    );
+    expect(await registry.countDocuments({ _id: 'closed-shop' as never })).toBe(0);
   });
 
   it('config get and set', async () => {
