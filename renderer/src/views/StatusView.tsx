@@ -6,6 +6,7 @@ import { ago, count, duration, rate, shortDelay } from '../format/time.js';
 import type { RateSample } from '../hooks/use-status.js';
 import { CollectionsTable } from './CollectionsTable.js';
 import { HealthCard } from './HealthCard.js';
+import { VerifyCard } from './VerifyCard.js';
 
 interface Props {
   status: Status;
@@ -90,6 +91,8 @@ export function StatusView({ status, words, history, now, onShowConflicts }: Pro
         <h3 id="collections-title">Collections</h3>
         <CollectionsTable />
       </section>
+
+      <VerifyCard />
     </>
   );
 }
