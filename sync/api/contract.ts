@@ -53,7 +53,11 @@ export type ResolveConflictArgs =
 export interface AutoResolveArgs {
   db?: string;
   coll?: string;
-  /** Default: each collection's configured strategy (lww where that is manual). */
+  /**
+   * Default: only the simple cases (the same content on both sides, central newer by HLC, a
+   * unique clash on a document made here within the hour, renamed); the rest stays open. Given:
+   * every open conflict goes by this strategy.
+   */
   strategy?: 'lww' | 'site-wins' | 'central-wins';
 }
 

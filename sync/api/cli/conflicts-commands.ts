@@ -89,7 +89,10 @@ export function registerConflicts(program: Command, context: CliContext): void {
   instanceCommand(
     program
       .command('auto-resolve')
-      .description('resolve open conflicts by strategy (default: each collection’s own)')
+      .description(
+        'resolve the simple open conflicts (same content, central newer, a recent unique clash), ' +
+          'or every open one by --strategy',
+      )
       .option('--db <name>', 'only this database')
       .option('--collection <name>', 'only this collection')
       .addOption(
