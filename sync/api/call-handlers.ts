@@ -3,6 +3,7 @@
  * (handlers.ts); each handler reads the engine through `engine.context` or the status source.
  */
 import { redactConfig, updateConfig } from '../config/index.js';
+import type { EngineContext } from '../engine/context.js';
 import type { LocalStore } from '../engine/store.js';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
@@ -32,6 +33,12 @@ function notImplemented(call: string, what: string): OutpostError {
 export function createCallHandlers(c: CallContext): CallHandlers {
   const { engine } = c;
   const store = (): LocalStore | undefined => engine.context?.store;
+
+  /** The engine's context, for an action that needs a syncing instance; `why` when there is none. */
+  function syncing(why: string): EngineContext {
+    if (!engine.context) throw new OutpostError(ErrorCode.InvalidState, why);
+    return engine.context;
+  }
 
   /** Operator actions go to the sync log (the audit trail) as well as to the process log. */
   async function audit(event: string, attributes: Record<string, unknown> = {}): Promise<void> {
@@ -107,12 +114,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       return { items: s ? await listQuarantine(s, args) : [] };
     },
     'quarantine:retry': async (args) => {
-      const ctx = engine.context;
-      if (!ctx)
-        throw new OutpostError(
-          ErrorCode.InvalidState,
-          'Nothing is set aside to try again: this instance does not sync.',
-        );
+      const ctx = syncing('Nothing is set aside to try again: this instance does not sync.');
       const result = await retrySetAside(ctx, args);
       await audit('operator.quarantine-retried', { ...args, ...result });
       return result;
@@ -122,12 +124,9 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       return { sites: ctx ? await listSites(ctx) : [] };
     },
     'sites:retire': async ({ instanceId }) => {
-      const ctx = engine.context;
-      if (!ctx)
-        throw new OutpostError(
-          ErrorCode.InvalidState,
-          'This instance does not sync, so it cannot reach the site registry at central.',
-        );
+      const ctx = syncing(
+        'This instance does not sync, so it cannot reach the site registry at central.',
+      );
       const databases = await retireSite(ctx, instanceId);
       await audit('operator.site-retired', { instanceId, databases });
       return { instanceId, databases };

@@ -1,7 +1,7 @@
 import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
 import type { EngineContext } from './context.js';
 import { contentHash, stripSync } from './hash.js';
-import { syncKey, type MetaDoc } from './store.js';
+import { syncKey, type MetaDoc, type OutboxDoc, type SyncKey } from './store.js';
 
 export function idKey(id: unknown): string {
   return BSON.EJSON.stringify(id, { relaxed: false });
@@ -54,6 +54,34 @@ export async function writeLocal(
 }
 
 /** Runs `work` in a local transaction (retried by the driver on transient transaction errors). */
+/**
+ * Queues a document for push from outside capture (verify's repair, a set-aside change tried
+ * again), inside `session`'s transaction. Sequence 0 is never issued by capture (it counts from
+ * 1), so an edit captured meanwhile keeps its own entry and sequence, and push keeps the entry
+ * for that edit.
+ */
+export async function queueForPush(
+  ctx: EngineContext,
+  session: ClientSession,
+  key: SyncKey,
+  op: OutboxDoc['op'],
+): Promise<void> {
+  await ctx.store.outbox.updateOne(
+    { _id: key },
+    {
+      $setOnInsert: {
+        seq: 0,
+        v: ctx.clock.now(),
+        op,
+        firstAt: new Date(),
+        nextAt: new Date(0),
+        attempts: 0,
+      },
+    },
+    { upsert: true, session },
+  );
+}
+
 export async function inLocalTransaction<T>(
   ctx: EngineContext,
   work: (session: ClientSession) => Promise<T>,

@@ -1,6 +1,6 @@
 import { BSON, type Document, type Filter, type Timestamp } from 'mongodb';
 import { applyInbound } from '../pull/apply-inbound.js';
-import { inLocalTransaction } from './apply.js';
+import { inLocalTransaction, queueForPush } from './apply.js';
 import type { EngineContext } from './context.js';
 import type { QuarantineDoc } from './store.js';
 import type { RetrySetAsideArgs } from '../api/contract.js';
@@ -51,22 +51,7 @@ async function requeue(ctx: EngineContext, record: QuarantineDoc): Promise<void>
       .db(db)
       .collection(coll)
       .countDocuments({ _id: id } as Filter<Document>, { session, limit: 1 });
-    // As verify's repair: seq 0 is never issued by capture, so an edit captured meanwhile keeps
-    // its own entry, and its sequence.
-    await ctx.store.outbox.updateOne(
-      { _id: record._id },
-      {
-        $setOnInsert: {
-          seq: 0,
-          v: ctx.clock.now(),
-          op: exists > 0 ? 'upsert' : 'delete',
-          firstAt: new Date(),
-          nextAt: new Date(0),
-          attempts: 0,
-        },
-      },
-      { upsert: true, session },
-    );
+    await queueForPush(ctx, session, record._id, exists > 0 ? 'upsert' : 'delete');
     await ctx.store.quarantine.deleteOne({ _id: record._id }, { session });
   });
 }

@@ -97,15 +97,22 @@ export async function collectTombstones(ctx: EngineContext, db: string): Promise
     .collection<SiteDoc>(SITES)
     .find({}, { projection: { pullCt: 1 } })
     .toArray();
-  if (sites.length === 0 || sites.some((site) => !site.pullCt)) return 0;
-  const oldest = sites
-    .map((site) => site.pullCt!)
-    .reduce((min, ct) => (ct.comp(min) < 0 ? ct : min));
+  const oldest = tombstoneFloor(sites);
+  if (!oldest) return 0;
   const result = await ctx.central
     .db(db)
     .collection(TOMBSTONES)
     .deleteMany({ ct: { $lt: oldest } });
   return result.deletedCount;
+}
+
+/**
+ * The pull checkpoint of the registered site furthest behind: tombstones before it can go. None
+ * when no site is registered or one has never checkpointed (it holds every tombstone).
+ */
+function tombstoneFloor(sites: Pick<SiteDoc, 'pullCt'>[]): Timestamp | undefined {
+  if (sites.length === 0 || sites.some((site) => !site.pullCt)) return undefined;
+  return sites.map((site) => site.pullCt!).reduce((min, ct) => (ct.comp(min) < 0 ? ct : min));
 }
 
 /**
@@ -121,9 +128,7 @@ export async function listSites(ctx: EngineContext): Promise<SiteView[]> {
       .collection<SiteDoc>(SITES)
       .find({}, { sort: { lastSeen: -1 } })
       .toArray();
-    const behind = sites.some((site) => !site.pullCt)
-      ? sites.filter((site) => !site.pullCt)
-      : sites.filter((site) => sites.every((other) => site.pullCt!.comp(other.pullCt!) <= 0));
+    const floor = tombstoneFloor(sites);
     for (const site of sites)
       views.push({
         db,
@@ -132,7 +137,7 @@ export async function listSites(ctx: EngineContext): Promise<SiteView[]> {
         version: site.version,
         lastSeen: site.lastSeen.toISOString(),
         self: site._id === ctx.instanceId,
-        holdsTombstones: behind.includes(site),
+        holdsTombstones: floor ? site.pullCt!.comp(floor) === 0 : !site.pullCt,
       });
   }
   return views;

@@ -20,7 +20,7 @@
  * Capture sees these writes and push drops them as echoes (their hash is the one in `meta`).
  */
 import type { ClientSession, Document, Timestamp } from 'mongodb';
-import { idKey, inLocalTransaction, writeLocal } from '../engine/apply.js';
+import { idKey, inLocalTransaction, queueForPush, writeLocal } from '../engine/apply.js';
 import type { EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { TOMBSTONES, storesBaseDoc } from '../engine/rules.js';
@@ -261,22 +261,7 @@ async function fix(
     await writeLocal(ctx, session, db, coll, o.id, { ...o.central, doc }, keepBase);
     return;
   }
-  await ctx.store.outbox.updateOne(
-    { _id: syncKey(db, coll, o.id) },
-    {
-      // seq 0 is never issued by capture (it counts from 1), so a capture of a later edit changes
-      // it and push keeps the entry for that edit.
-      $setOnInsert: {
-        seq: 0,
-        v: ctx.clock.now(),
-        op: 'upsert',
-        firstAt: new Date(),
-        nextAt: new Date(0),
-        attempts: 0,
-      },
-    },
-    { upsert: true, session },
-  );
+  await queueForPush(ctx, session, syncKey(db, coll, o.id), 'upsert');
 }
 
 function sameMeta(a: MetaDoc | null, b: MetaDoc | null): boolean {

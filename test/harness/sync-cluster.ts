@@ -140,6 +140,11 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       await site.engine.start();
     },
     async stop() {
+      // Central is shared by the whole run: a test's failpoint must not outlive it.
+      await central
+        .db('admin')
+        .command({ configureFailPoint: 'failCommand', mode: 'off' })
+        .catch(() => undefined);
       await Promise.allSettled(sites.map((site) => site.engine.stop()));
       await Promise.allSettled(sites.map((site) => site.proxy.stop()));
       // The mongods are shared by the whole run: each cluster's databases go with it, or their

@@ -13,10 +13,6 @@ import {
 
 let cluster: TestCluster | undefined;
 afterEach(async () => {
-  await cluster?.central
-    .db('admin')
-    .command({ configureFailPoint: 'failCommand', mode: 'off' })
-    .catch(() => undefined);
   await cluster?.stop();
   cluster = undefined;
 });
