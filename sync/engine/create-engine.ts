@@ -113,6 +113,9 @@ export interface SyncEngine {
   readonly context: EngineContext | undefined;
 }
 
+/** The checkpoint recording an operator's pause, so that a restart stays paused. */
+const PAUSED_ID = 'paused';
+
 /** How long a resume waits for the paused loops to end before starting new ones anyway. */
 const RESUME_WAIT_MS = 5_000;
 
@@ -153,6 +156,8 @@ class Engine implements SyncEngine {
   private duplicate: DuplicateInstance | undefined;
   private readonly progress = new Map<string, BootstrapProgress>();
   private readonly sessionId = randomUUID();
+  /** The pause or resume under way; the next one waits for it. */
+  private control: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SyncEngineOptions) {
     this.logger = (options.logger ?? silentLogger()).child({
@@ -227,6 +232,12 @@ class Engine implements SyncEngine {
     }
     this.conflictService = createConflictService(this.ctx);
     this.transition('local-ready');
+    const paused = await this.ctx.store.checkpoints
+      .findOne({ _id: PAUSED_ID })
+      .catch((error: unknown) => {
+        this.fail(error);
+        throw error;
+      });
     this.captureControl = new AbortController();
     for (const db of this.ctx.rules.databases) {
       const capture = new Capture(this.ctx, db);
@@ -237,6 +248,13 @@ class Engine implements SyncEngine {
           this.captureControl.signal,
         ),
       );
+    }
+    if (paused) {
+      // Paused by the operator before a restart: capture records the site's sales, nothing is
+      // sent or pulled until resumed.
+      this.transition('paused');
+      this.logger.info({ event: 'engine.paused-at-start', pausedAt: paused.at });
+      return;
     }
     this.startSyncLoops();
   }
@@ -311,17 +329,51 @@ class Engine implements SyncEngine {
     this.transition('stopped');
   }
 
+  /**
+   * Pauses sync until resumed, across restarts too: the pause is recorded in the meta database
+   * first, and a failure to record it is thrown with sync left running. Pause and resume run one
+   * at a time, in the order asked.
+   */
   pause(): Promise<void> {
-    if (this.state.name === 'paused' || !this.syncControl) return Promise.resolve();
-    this.disarmOffline();
-    this.syncControl.abort();
-    this.requestPush();
-    this.transition('paused');
-    this.logger.info({ event: 'engine.paused' });
-    return Promise.resolve();
+    return this.controlled(async () => {
+      const ctx = this.ctx;
+      if (this.state.name === 'paused' || !this.syncControl || !ctx) return;
+      await ctx.store.checkpoints.updateOne(
+        { _id: PAUSED_ID },
+        { $setOnInsert: { at: new Date() } },
+        { upsert: true },
+      );
+      // Stopped meanwhile: the record stands, and the next start is paused.
+      if (this.currentState() === 'stopped') return;
+      this.disarmOffline();
+      this.syncControl?.abort();
+      this.requestPush();
+      this.transition('paused');
+      this.logger.info({ event: 'engine.paused' });
+    });
   }
 
+  /** Ends a pause: its record goes first, so that a failure leaves sync paused and says so. */
   resume(): Promise<void> {
+    return this.controlled(async () => {
+      if (this.state.name !== 'paused' || !this.ctx) return;
+      await this.ctx.store.checkpoints.deleteOne({ _id: PAUSED_ID });
+      await this.resumeLoops();
+    });
+  }
+
+  /** The state now, read after an await (where the narrowed type of `this.state` is stale). */
+  private currentState(): EngineStateName {
+    return this.state.name;
+  }
+
+  private controlled(action: () => Promise<void>): Promise<void> {
+    const run = this.control.then(action);
+    this.control = run.catch(() => undefined);
+    return run;
+  }
+
+  private resumeLoops(): Promise<void> {
     if (this.state.name !== 'paused') return Promise.resolve();
     // The paused loops first end what they had under way (a push round's recording, a pull
     // batch): new loops beside them would send the same entries again. Not for ever, though: a

@@ -73,6 +73,8 @@ export interface CheckpointDoc {
   l?: number | undefined;
   bootstrapped?: boolean | undefined;
   initialEnqueued?: boolean | undefined;
+  /** Engine (`_id: 'paused'`): when the operator paused sync; kept until resumed. */
+  at?: Date | undefined;
   /** Pull: the collections pulled at the last start, all of whose documents were copied. */
   pulled?: string[] | undefined;
   /** Capture: the collections pushed at the last start, all of whose documents were read. */

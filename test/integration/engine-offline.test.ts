@@ -122,3 +122,35 @@ describe('offline', () => {
     await waitFor('idle', async () => (await a!.engine.status()).state.name === 'idle');
   });
 });
+
+describe('pause', () => {
+  it('lasts across a restart of the engine, and a resume sends what was sold meanwhile', async () => {
+    cluster = await createCluster({ sites: 1 });
+    const [a] = cluster.sites;
+    await a!.engine.pause();
+    await a!.db.collection('sales').insertOne({ _id: 'while-paused' as never, total: 5 });
+    await waitFor('the sale queued', async () => (await a!.engine.status()).outboxDepth === 1);
+
+    await cluster.restart(a!);
+    expect((await a!.engine.status()).state.name).toBe('paused');
+    await a!.db.collection('sales').insertOne({ _id: 'after-restart' as never, total: 6 });
+    await waitFor('both sales queued', async () => (await a!.engine.status()).outboxDepth === 2);
+    // Paused: nothing leaves, however long it waits.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await cluster.centralDb.collection('sales').countDocuments()).toBe(0);
+
+    await a!.engine.resume();
+    await waitFor(
+      'both sales at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 2,
+    );
+    // Resumed for good: the next start syncs.
+    await cluster.restart(a!);
+    expect((await a!.engine.status()).state.name).not.toBe('paused');
+    await a!.db.collection('sales').insertOne({ _id: 'after-resume' as never, total: 7 });
+    await waitFor(
+      'the next sale at central',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 3,
+    );
+  });
+});
