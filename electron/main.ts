@@ -22,7 +22,7 @@ import {
 import ElectronStore from 'electron-store';
 import { startOutpost, type OutpostInstance } from '../sync/api/serve.js';
 import { dataLayout } from '../sync/api/layout.js';
-import { loadConfig, type Config } from '../sync/config/index.js';
+import { loadConfig, type Config, type ConfigPatch } from '../sync/config/index.js';
 import { toErrorPayload } from '../sync/api/handlers.js';
 import { createLogger, type Logger } from '../sync/logging/logger.js';
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
@@ -100,11 +100,7 @@ async function main(): Promise<void> {
   const settings = createDesktopSettings(store, createCredentialVault(safeStorage));
   shell.settings = settings;
   const layer = settings.configLayer();
-  const config = await loadConfig({
-    env: process.env,
-    defaults: { dataDir: path.join(app.getPath('userData'), 'data') },
-    overrides: layer.patch,
-  });
+  const config = await loadDesktopConfig(layer.patch);
   shell.logFile = dataLayout(config.dataDir).logFile;
   const logger = createLogger({ file: shell.logFile, level: config.log.level });
   shell.logger = logger;
@@ -144,6 +140,15 @@ async function main(): Promise<void> {
   if (layer.problem) instance.handlers.raiseError(layer.problem);
 }
 
+/** Defaults (the data directory under userData) < environment < the settings store. */
+function loadDesktopConfig(patch: ConfigPatch | undefined): Promise<Config> {
+  return loadConfig({
+    env: process.env,
+    defaults: { dataDir: path.join(app.getPath('userData'), 'data') },
+    overrides: patch,
+  });
+}
+
 function startCore(
   config: Config,
   store: ElectronStore<Record<string, unknown>>,
@@ -156,6 +161,8 @@ function startCore(
     env: process.env,
     identityStore: createElectronIdentityStore(store),
     configWriter: settings.configWriter,
+    // A settings change is read back as the start read it: the store's layer on top.
+    reloadConfig: () => loadDesktopConfig(settings.configLayer().patch),
     headless: false,
     // Packaged: <resources>/mongod/mongod[.exe] (electron-builder extraResources). From a
     // checkout: the default lookup (local.mongodPath, resources/, PATH).
@@ -200,7 +207,7 @@ async function openShell(instance: OutpostInstance, logger: Logger): Promise<voi
   shell.notifier = new ConflictNotifier({
     show: electronNotifications(() => showWindow()),
   });
-  shell.unsubscribeConflicts = instance.engine?.onConflictOpened((key) => shell.notifier?.add(key));
+  shell.unsubscribeConflicts = instance.engine.onConflictOpened((key) => shell.notifier?.add(key));
   // Windows ends a session without a quit event: stop mongod as far as time allows.
   window.onSessionEnd(() => void shell.quit?.shutdown());
   await window

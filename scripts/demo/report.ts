@@ -15,7 +15,7 @@ export async function statusLines(
   if (central.restarts.count > 0)
     lines.push(`${stamp} central mongod restarted ${central.restarts.count}x`);
   for (const site of sites) {
-    const status = await site.instance.engine?.status();
+    const status = await site.instance.engine.status();
     const restarted = site.restarts.count > 0 ? `  mongod restarted ${site.restarts.count}x` : '';
     lines.push(
       `${stamp} ${site.name}  ${status ? formatStatus(status) : 'local-only'}${restarted}`,
@@ -74,7 +74,7 @@ export interface Comparison {
 export async function compare(central: Db, sites: readonly Site[]): Promise<Comparison> {
   const outbox: Record<string, number> = {};
   for (const site of sites)
-    outbox[site.name] = (await site.instance.engine?.status())?.outboxDepth ?? 0;
+    outbox[site.name] = (await site.instance.engine.status())?.outboxDepth ?? 0;
   const rows: Comparison['rows'] = [];
   let converged = Object.values(outbox).every((depth) => depth === 0);
   for (const coll of COLLECTIONS) {
@@ -124,7 +124,7 @@ export async function summary(options: {
   for (const site of sites) {
     const rung = traffic.get(site.name)?.sales ?? 0;
     const atCentral = await central.collection('sales').countDocuments({ siteId: site.siteId });
-    const status = await site.instance.engine?.status();
+    const status = await site.instance.engine.status();
     const c = status?.counters;
     lines.push(
       `  ${site.name}: ${rung} sales rung up, ${atCentral} at central${atCentral === rung ? '' : ' (MISSING SOME)'}; ` +

@@ -2,10 +2,10 @@
  * The handler of each bridge call, keyed by call name. Arguments arrive already validated
  * (handlers.ts); each handler reads the engine through `engine.context` or the status source.
  */
-import { redactConfig, updateConfig } from '../config/index.js';
+import { redactConfig, updateConfig, type ConfigFileInput } from '../config/index.js';
 import type { EngineContext } from '../engine/context.js';
 import type { LocalStore } from '../engine/store.js';
-import { ErrorCode, OutpostError } from '../errors.js';
+import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { redactDeep } from '../logging/redact.js';
 import type { StatusSource } from '../status/status-source.js';
@@ -32,6 +32,8 @@ function notImplemented(call: string, what: string): OutpostError {
 
 export function createCallHandlers(c: CallContext): CallHandlers {
   const { engine } = c;
+  /** The effective config: the one started with, then each one a settings change applied. */
+  let config = c.config;
   const store = (): LocalStore | undefined => engine.context?.store;
 
   /** The engine's context, for an action that needs a syncing instance; `why` when there is none. */
@@ -133,32 +135,48 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     },
     'config:get': () =>
       Promise.resolve({
-        config: redactConfig(c.config),
+        config: redactConfig(config),
         file: c.configWriter?.location ?? c.configFile ?? null,
       }),
     'config:update': async ({ patch }) => {
+      let file: string;
+      let saved: ConfigFileInput;
       if (c.configWriter) {
-        const saved = await c.configWriter.update(patch);
-        await audit('operator.config-updated', { keys: Object.keys(patch) });
-        return {
-          file: c.configWriter.location,
-          saved: redactDeep(saved) as JsonObject,
-          restartRequired: true,
-        };
-      }
-      if (!c.configFile) {
+        file = c.configWriter.location;
+        saved = await c.configWriter.update(patch);
+      } else if (c.configFile) {
+        file = c.configFile;
+        saved = await updateConfig(c.configFile, patch);
+      } else {
         throw new OutpostError(
           ErrorCode.ConfigNotWritable,
           'This instance was started without a config file, so there is no file to update. ' +
             'Start it with --config <file> to change settings from the app or the CLI.',
         );
       }
-      const saved = await updateConfig(c.configFile, patch);
       await audit('operator.config-updated', { keys: Object.keys(patch) });
+      const result = { file, saved: redactDeep(saved) as JsonObject };
+      if (!c.applyConfig) return { ...result, applied: [], restartFor: [], restartRequired: true };
+      // Saved whatever happens next: a change that fails to apply still runs after a restart.
+      const applied = await c.applyConfig(patch).catch((error: unknown) => {
+        const failure = toOutpostError(error);
+        throw new OutpostError(
+          failure.code,
+          `Saved to ${file}, but putting it into effect failed: ${failure.message}`,
+          { details: { ...failure.details, file }, cause: error },
+        );
+      });
+      config = applied.config;
+      c.source.setThresholds(config.health);
+      await audit('operator.config-applied', {
+        applied: applied.applied,
+        restartFor: applied.restartFor,
+      });
       return {
-        file: c.configFile,
-        saved: redactDeep(saved) as JsonObject,
-        restartRequired: true,
+        ...result,
+        applied: applied.applied,
+        restartFor: applied.restartFor,
+        restartRequired: applied.restartFor.length > 0,
       };
     },
     'settings:test-connection': async ({ uri }) => {

@@ -24,7 +24,12 @@ import {
 import { recordActivity } from './activity-recorder.js';
 import { createCallHandlers } from './call-handlers.js';
 import { callSchemas, describeIssues } from './schemas.js';
-import type { AutoResolveResult, ResolveConflictResult, VerifyReport } from './views.js';
+import type {
+  AppliedConfig,
+  AutoResolveResult,
+  ResolveConflictResult,
+  VerifyReport,
+} from './views.js';
 
 /** Operator conflict decisions; provided by the conflicts work, absent until then. */
 export interface ConflictService {
@@ -43,6 +48,11 @@ export interface ConfigWriter {
   update(patch: ConfigPatch): Promise<ConfigFileInput>;
 }
 
+/** The effective config after a saved change, and what of the change is in effect. */
+export interface ConfigApplied extends AppliedConfig {
+  config: Config;
+}
+
 /** Verify and repair; provided by the verify work, absent until then. */
 export interface VerifyService {
   verify(args: VerifyArgs): Promise<VerifyReport>;
@@ -56,6 +66,12 @@ export interface ApiHandlerOptions {
   configFile?: string | undefined;
   /** Where `config:update` saves instead of `configFile` (the desktop app's settings store). */
   configWriter?: ConfigWriter | undefined;
+  /**
+   * Puts the config saved by `config:update` into effect as far as it can without a restart:
+   * reads the effective config again (file, environment, flags) and applies it. Without it every
+   * saved change waits for a restart.
+   */
+  applyConfig?: ((patch: ConfigPatch) => Promise<ConfigApplied>) | undefined;
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;

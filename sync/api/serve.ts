@@ -14,8 +14,11 @@ import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import machineIdPkg from 'node-machine-id';
 import type { Config } from '../config/index.js';
+import { loadConfig, type ConfigPatch } from '../config/index.js';
+import { validateConfig } from '../config/load.js';
+import { deepFreeze, mergePatch } from '../config/merge.js';
+import { configSchema } from '../config/schema.js';
 import { engineClientOptions } from '../engine/client-options.js';
-import { createSyncEngine, type SyncEngine } from '../engine/create-engine.js';
 import {
   createFileIdentityStore,
   resolveInstanceId,
@@ -31,8 +34,13 @@ import {
   type MongodSupervisor,
 } from '../mongod/index.js';
 import { apiConflictService } from './conflicts-adapter.js';
-import { engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
-import { createApiHandlers, type ApiHandlers, type ConfigWriter } from './handlers.js';
+import type { SyncMode } from './engine-options.js';
+import {
+  createApiHandlers,
+  type ApiHandlers,
+  type ConfigApplied,
+  type ConfigWriter,
+} from './handlers.js';
 import {
   apiTokenFile,
   createApiServer,
@@ -41,12 +49,12 @@ import {
   type ApiServer,
 } from './http-server.js';
 import { dataLayout, type DataLayout } from './layout.js';
-import { localOnlyEngine } from './local-only-engine.js';
+import type { LiveEngine } from './live-engine.js';
+import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
-import { createVerifyService, startScheduledVerify } from '../verify/service.js';
+import { createVerifyService } from '../verify/service.js';
 
-/** Central is often across the internet: give up a server selection after 5 s, then retry. */
-export const CENTRAL_SERVER_SELECTION_TIMEOUT_MS = 5_000;
+export { CENTRAL_SERVER_SELECTION_TIMEOUT_MS } from './sync-runtime.js';
 
 export interface StartOutpostOptions {
   config: Config;
@@ -70,6 +78,13 @@ export interface StartOutpostOptions {
   configFile?: string | undefined;
   /** Saves settings changes instead of `configFile` (the desktop app: electron-store). */
   configWriter?: ConfigWriter | undefined;
+  /**
+   * Reads the effective config again after a settings change was saved, with the layers the host
+   * loaded it from (defaults, file, environment, flags), so that the change is applied as a
+   * restart would apply it. Defaults to the file given as `configFile` under the environment;
+   * without either, the saved change is merged into the running config.
+   */
+  reloadConfig?: (() => Promise<Config>) | undefined;
   /** Where the instance identity is kept; defaults to `<dataDir>/identity.json`. */
   identityStore?: IdentityStore | undefined;
   /** Reported by `app:get-info`; false in the desktop app. Defaults to true. */
@@ -86,10 +101,15 @@ export interface OutpostInstance {
   /** What the POS software connects to (replica-set aware). */
   localUri: string;
   supervisor: MongodSupervisor;
-  /** Absent in local-only mode (no central, or no database to sync): see `sync`. */
-  engine: SyncEngine | undefined;
-  sync: SyncMode;
-  config: Config;
+  /**
+   * The sync engine, for the life of the instance: settings changes replace the engine behind it.
+   * In local-only mode (no central, or no database to sync; see `sync`) it reports that state.
+   */
+  engine: LiveEngine;
+  /** Whether this instance syncs now, and why not. */
+  readonly sync: SyncMode;
+  /** The effective config now (settings changes applied since the start included). */
+  readonly config: Config;
   configFile: string | undefined;
   layout: DataLayout;
   mongodBinary: FoundBinary;
@@ -176,17 +196,17 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
 
   // Outpost's own client signs in as its own user; the POS software gets `running.uri`.
   const local = new MongoClient(running.engineUri, engineClientOptions());
-  const mode = syncMode(config);
-  const central = mode.enabled
-    ? new MongoClient(
-        mode.centralUri,
-        engineClientOptions({ serverSelectionTimeoutMS: CENTRAL_SERVER_SELECTION_TIMEOUT_MS }),
-      )
-    : undefined;
-  let engine: SyncEngine | undefined;
+  const runtime = new SyncRuntime({
+    config,
+    instanceId: identity.instanceId,
+    local,
+    localUri: running.engineUri,
+    logger,
+    site: { machineHash: identity.machineHash, hostname: os.hostname(), version: outpostVersion() },
+  });
+  const engine = runtime.engine;
   let handlers: ApiHandlers | undefined;
   let server: ApiServer | undefined;
-  let stopScheduledVerify: (() => Promise<void>) | undefined;
   const uiDir = builtUi(options.uiDir);
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
@@ -196,13 +216,10 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await removeApiDiscovery(layout.dataDir).catch((error: unknown) =>
       log.debug({ event: 'outpost.api-discovery-remove-failed', error }),
     );
-    await stopScheduledVerify?.();
-    if (engine) await engine.stop();
-    const closed = await Promise.allSettled([local.close(), central?.close()]);
-    for (const result of closed) {
-      if (result.status === 'rejected')
-        log.debug({ event: 'outpost.client-close-failed', error: result.reason as unknown });
-    }
+    await runtime.stop();
+    await local
+      .close()
+      .catch((error: unknown) => log.debug({ event: 'outpost.client-close-failed', error }));
     await supervisor.stop();
     log.info({ event: 'outpost.stopped' });
     // The file logger writes from a worker thread: hand it what is buffered before the host exits.
@@ -212,43 +229,22 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   try {
     await local.connect();
     await options.prepareLocal?.(local);
-    if (central) {
-      engine = createSyncEngine({
-        ...engineOptionsFromConfig(config),
-        instanceId: identity.instanceId,
-        local,
-        localUri: running.engineUri,
-        // Not connected here: the driver connects on first use, and a central that is down at
-        // start-up is the offline case the engine handles, not a start failure.
-        central,
-        logger,
-        site: {
-          machineHash: identity.machineHash,
-          hostname: os.hostname(),
-          version: outpostVersion(),
-        },
-      });
-      await engine.start();
-      if (config.verify.intervalMs > 0)
-        stopScheduledVerify = startScheduledVerify(engine, config.verify.intervalMs, logger);
-    } else if (!mode.enabled) {
-      log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
-    }
+    await runtime.start();
+    const reload = reloadFrom(options, env);
     handlers = createApiHandlers({
       // Local-only: status and health still answer, with the reason nothing is synced.
-      engine:
-        engine ??
-        localOnlyEngine(
-          identity.instanceId,
-          mode.enabled ? 'The sync engine is not running.' : mode.message,
-        ),
+      engine,
       supervisor,
       config,
       configFile: options.configFile,
       configWriter: options.configWriter,
+      applyConfig: async (patch): Promise<ConfigApplied> => {
+        const next = await reload(runtime.config, patch);
+        return { config: next, ...(await runtime.apply(next)) };
+      },
       instanceId: identity.instanceId,
-      conflicts: engine && apiConflictService(() => engine?.conflicts),
-      verify: engine && createVerifyService(engine),
+      conflicts: apiConflictService(() => engine.conflicts),
+      verify: createVerifyService(engine),
       app: { version: outpostVersion(), headless: options.headless ?? true, localUri: running.uri },
       logger,
     });
@@ -274,7 +270,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     event: 'outpost.started',
     instanceId: identity.instanceId,
     localUri: running.uri,
-    sync: mode.enabled ? 'enabled' : mode.reason,
+    sync: runtime.mode.enabled ? 'enabled' : runtime.mode.reason,
     api: server.url,
   });
   return {
@@ -282,8 +278,12 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     localUri: running.uri,
     supervisor,
     engine,
-    sync: mode,
-    config,
+    get sync() {
+      return runtime.mode;
+    },
+    get config() {
+      return runtime.config;
+    },
     configFile: options.configFile,
     layout,
     mongodBinary,
@@ -297,6 +297,28 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     handlers,
     stop: shutdown,
   };
+}
+
+/**
+ * How a saved settings change is read back: the host's own way (`reloadConfig`), else the config
+ * file under the environment, else the change merged into the running config.
+ */
+function reloadFrom(
+  options: StartOutpostOptions,
+  env: Record<string, string | undefined>,
+): (current: Config, patch: ConfigPatch) => Promise<Config> {
+  if (options.reloadConfig) return options.reloadConfig;
+  const file = options.configFile;
+  if (file !== undefined && !options.configWriter)
+    return (current) => loadConfig({ file, env, defaults: { dataDir: current.dataDir } });
+  return (current, patch) =>
+    Promise.resolve(
+      deepFreeze(
+        validateConfig(configSchema, mergePatch(structuredClone(current), patch), {
+          layers: [{ value: patch, label: 'the update' }],
+        }),
+      ),
+    );
 }
 
 /** Wraps `fn` so that every call after the first returns the first call's promise. */

@@ -157,11 +157,19 @@ export interface ConfigView {
   file: string | null;
 }
 
-export interface ConfigUpdateResult {
+/** What a saved settings change did to the running instance. */
+export interface AppliedConfig {
+  /** Keys whose effective value changed and are in effect now (dotted, e.g. `databases`). */
+  applied: string[];
+  /** Keys whose effective value changed and that wait for a restart of Outpost. */
+  restartFor: string[];
+}
+
+export interface ConfigUpdateResult extends AppliedConfig {
   file: string;
   /** The file's new content, redacted. */
   saved: JsonObject;
-  /** Config is read at start: the running engine keeps its settings until restarted. */
+  /** Some of the change waits for a restart of Outpost (`restartFor`). */
   restartRequired: boolean;
 }
 

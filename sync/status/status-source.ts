@@ -49,6 +49,11 @@ export class StatusSource {
     this.sample();
   }
 
+  /** New health thresholds, from a settings change. */
+  setThresholds(thresholds: HealthThresholds): void {
+    this.options.thresholds = thresholds;
+  }
+
   get engine(): SyncEngine {
     return this.options.engine;
   }

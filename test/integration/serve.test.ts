@@ -3,11 +3,17 @@
  * binary), identity, clients, engine and HTTP API (reached by the CLI as a user would), and a stop
  * that leaves nothing running.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../sync/api/cli.js';
-import type { HealthReport, StatusView } from '../../sync/api/contract.js';
+import type {
+  ConfigUpdateResult,
+  ConfigView,
+  HealthReport,
+  StatusView,
+} from '../../sync/api/contract.js';
 import { readApiDiscovery } from '../../sync/api/http-server.js';
 import { startOutpost, type OutpostInstance } from '../../sync/api/serve.js';
 import { loadConfig, type ConfigPatch } from '../../sync/config/index.js';
@@ -178,7 +184,7 @@ describe('startOutpost', () => {
 
   it('runs local-only without a central connection string', async () => {
     const instance = await start('local-only', { databases: [{ name: 'pos' }] });
-    expect(instance.engine).toBeUndefined();
+    expect(instance.engine.context).toBeUndefined();
     expect(instance.sync).toMatchObject({ enabled: false, reason: 'no-central-uri' });
     const pos = new MongoClient(instance.localUri);
     try {
@@ -206,6 +212,91 @@ describe('startOutpost', () => {
     const pause = await outpost(['pause', '-d', instance.layout.dataDir]);
     expect(pause.code).toBe(1);
     expect(pause.err).toContain('[INVALID_STATE]');
+  });
+
+  it('puts saved settings into effect without a restart: central, rules, and a pause kept', async () => {
+    const db = uniqueDbName('live');
+    const central = new MongoClient(inject('mongo').central);
+    const dataDir = await testDir('serve-live-config');
+    const file = path.join(dataDir, 'outpost.json');
+    // Everything in the file, as an operator's would be: settings are read back from it.
+    await writeFile(
+      file,
+      JSON.stringify({
+        dataDir,
+        local: { port: await findFreePort() },
+        api: { port: 0 },
+        log: { level: 'warn' },
+        databases: [{ name: db }],
+        exclude: ['orders'],
+      }),
+    );
+    try {
+      await central.db(db).createCollection('sales');
+      const instance = await startOutpost({
+        config: await loadConfig({ file }),
+        configFile: file,
+        mongodBinary: inject('mongo').binary,
+        machineId: () => 'test-machine-live-config',
+      });
+      started.push(instance);
+      const state = instance.supervisor.state;
+      if (state.name === 'running') recordPid(state.pid);
+      const events: string[] = [];
+      instance.engine.onStateChange((next) => events.push(next.name));
+      const pos = new MongoClient(instance.localUri);
+      const site = pos.db(db);
+      await site.collection('sales').insertOne({ _id: 'sold-local-only' as never, total: 1 });
+      await site.collection('orders').insertOne({ _id: 'order-1' as never, total: 2 });
+      const call = (patch: ConfigPatch) =>
+        instance.handlers.invoke('config:update', { patch }) as Promise<ConfigUpdateResult>;
+      const atCentral = (coll: string) => central.db(db).collection(coll).countDocuments();
+
+      // Local-only until a central connection string is saved; then syncing, no restart.
+      expect((await instance.engine.status()).state.name).toBe('local-only');
+      const connected = await call({ central: { uri: inject('mongo').central } });
+      expect(connected).toMatchObject({
+        applied: ['central.uri'],
+        restartFor: [],
+        restartRequired: false,
+      });
+      expect(instance.sync.enabled).toBe(true);
+      await waitFor('the local-only sale at central', async () => (await atCentral('sales')) === 1);
+      // Listeners subscribed to the instance's engine follow the new one.
+      expect(events).toContain('starting');
+      expect(events).not.toContain('local-only');
+      expect(await atCentral('orders')).toBe(0);
+
+      // A rule change: orders are no longer excluded, and the ones already sold are sent too.
+      await instance.engine.pause();
+      const ruled = await call({ exclude: [] });
+      expect(ruled).toMatchObject({ applied: ['exclude'], restartRequired: false });
+      // The pause outlives the engine's replacement.
+      expect((await instance.engine.status()).state.name).toBe('paused');
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await atCentral('orders')).toBe(0);
+      await instance.engine.resume();
+      await waitFor('the old order at central', async () => (await atCentral('orders')) === 1);
+      const config = (await instance.handlers.invoke('config:get', undefined)) as ConfigView;
+      expect(config.config['exclude']).toEqual([]);
+
+      // What mongod was started with waits for a restart, and says so.
+      const port = await call({ local: { port: instance.config.local.port + 1 } });
+      expect(port).toMatchObject({
+        applied: [],
+        restartFor: ['local.port'],
+        restartRequired: true,
+      });
+      const cli = await outpost(['config', 'set', 'sync.batchSize', '50', '-d', dataDir]);
+      expect(cli.out).toBe('Saved sync.batchSize to ' + file + '. In effect now.');
+      expect(instance.config.sync.batchSize).toBe(50);
+      await site.collection('sales').insertOne({ _id: 'after-changes' as never, total: 3 });
+      await waitFor('a later sale at central', async () => (await atCentral('sales')) === 2);
+      await pos.close();
+    } finally {
+      await central.db(db).dropDatabase();
+      await central.close();
+    }
   });
 
   it('keeps a data directory made before access control open until local.auth is true', async () => {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { ConfigView, ConnectionTestResult } from '../../../sync/api/contract.js';
 import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { savedWords } from '../format/saved-words.js';
 
 /** The central connection string: try one ("Test connection"), then save it. */
 export function ConnectionSettings({
@@ -40,7 +41,7 @@ export function ConnectionSettings({
       const reply = await bridge.invoke('config:update', {
         patch: { central: { uri: uri.trim() } },
       });
-      setSaved(`Saved to ${reply.file}. Restart Outpost to connect with it.`);
+      setSaved(savedWords(reply));
       onSaved();
     } catch (failure) {
       setError(failure);

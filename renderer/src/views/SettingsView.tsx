@@ -22,7 +22,7 @@ export function SettingsView({ stateName, onChanged }: Props) {
       <PosConnection localUri={info.data?.localUri ?? null} />
       <section className="card" aria-labelledby="rules-title">
         <h3 id="rules-title">Collection rules</h3>
-        <RulesTable config={config.data?.config} />
+        <RulesTable config={config.data} onSaved={config.refresh} />
         <ErrorNote error={config.error} />
       </section>
       {info.data && (

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ErrorCode, OutpostError } from '../../errors.js';
-import type { JsonObject } from '../contract.js';
+import type { ConfigUpdateResult, JsonObject } from '../contract.js';
 import {
   connect,
   instanceCommand,
@@ -48,12 +48,22 @@ export function registerConfig(program: Command, context: CliContext): void {
         patch: patchFor(key, parseValue(raw)),
       });
       if (flags.json) return printJson(context, result);
-      context.out(
-        `Saved ${key} to ${result.file}.` +
-          (result.restartRequired ? ' Restart Outpost for the change to take effect.' : ''),
-      );
+      context.out(`Saved ${key} to ${result.file}. ${describeApplied(result)}`);
     }),
   );
+}
+
+/** What a saved change did to the running instance, in a sentence. */
+export function describeApplied(result: ConfigUpdateResult): string {
+  if (result.restartFor.length > 0)
+    return `Restart Outpost for ${result.restartFor.join(', ')} to take effect.`;
+  if (result.applied.length > 0) return 'In effect now.';
+  if (!result.restartRequired)
+    return (
+      'It changes nothing that runs: the value was already in effect, or an environment ' +
+      'variable or a command-line flag sets it.'
+    );
+  return 'Restart Outpost for the change to take effect.';
 }
 
 /** `sync.batchSize` + 100 -> `{ sync: { batchSize: 100 } }` (a JSON merge patch). */

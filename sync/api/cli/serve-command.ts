@@ -45,19 +45,18 @@ async function serve(flags: ServeFlags, context: CliContext): Promise<void> {
     const instance = await startOutpost({
       config,
       configFile: configFileFor(flags, context.env),
+      // A settings change is read back as this start read it: flags stay on top.
+      reloadConfig: () => loadServeConfig(flags, context.env),
       env: context.env,
       ...(context.devMongodBinary ? { mongodBinary: context.devMongodBinary } : {}),
     });
-    const state = instance.engine
-      ? describeState((await instance.engine.status()).state)
-      : `local-only: ${instance.sync.enabled ? 'sync disabled' : instance.sync.message}`;
-    printBanner(instance, state, context);
-    const unsubscribeState = instance.engine?.onStateChange((next) =>
+    printBanner(instance, describeState((await instance.engine.status()).state), context);
+    const unsubscribeState = instance.engine.onStateChange((next) =>
       context.out(`${clock()} state: ${describeState(next)}`),
     );
     if (stopSignal === undefined) await new Promise<void>((resolve) => (wake = resolve));
     context.out(`${clock()} ${stopSignal}: stopping the sync engine, then mongod...`);
-    unsubscribeState?.();
+    unsubscribeState();
     await instance.stop();
     context.out(`${clock()} stopped.`);
   } finally {

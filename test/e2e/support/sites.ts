@@ -20,6 +20,8 @@ export const COLLECTIONS = ['sales', 'orders'] as const;
 export interface SiteOptions {
   /** Per-collection rules, e.g. `{ orders: { strategy: 'manual' } }`. */
   collections?: NonNullable<ConfigFileInput['databases']>[number]['collections'];
+  /** Collections never synced. */
+  exclude?: string[];
 }
 
 export interface Site {
@@ -69,6 +71,7 @@ function siteConfig(args: StartSiteArgs, dataDir: string, proxyPort: number, loc
     log: { level: 'warn' },
     siteId: args.name,
     databases: [{ name: args.dbName, collections: args.options.collections ?? {} }],
+    exclude: args.options.exclude ?? [],
     sync: { pushIntervalMs: 50, offlineAfterMs: 1_000, backoff: { initialMs: 100, maxMs: 1_000 } },
   } satisfies ConfigFileInput;
 }
