@@ -170,3 +170,56 @@ export async function compareRanges(
 async function* mapEntries(docs: AsyncIterable<Document>): AsyncIterable<DocEntry> {
   for await (const doc of docs) yield entryOf(doc);
 }
+
+/** Where `compareSiteSubset` reads: the site's documents in `_id` order, and central's by `_id`. */
+export interface SubsetSources {
+  local: AsyncIterable<Document>;
+  central(ids: unknown[]): Promise<Document[]>;
+}
+
+/**
+ * Compares a push-only collection: central holds every site's documents there, so only the site's
+ * own are compared, a batch at a time, against central's documents with the same `_id`s. Reports
+ * each one central lacks or holds with other content; what only central holds is not looked at.
+ */
+export async function compareSiteSubset(
+  sources: SubsetSources,
+  options: CompareRangesOptions,
+): Promise<CompareRangesResult> {
+  const size = Math.max(1, options.bucketSize);
+  const result: CompareRangesResult = { compared: 0, buckets: 0, differingBuckets: 0 };
+  let batch: DocEntry[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    options.signal?.throwIfAborted();
+    const entries = batch;
+    batch = [];
+    const central = new Map(
+      (await sources.central(entries.map((entry) => entry.id))).map((doc) => {
+        const entry = entryOf(doc);
+        return [entry.key, entry.hash];
+      }),
+    );
+    const differences = entries
+      .filter((entry) => central.get(entry.key) !== entry.hash)
+      .map((entry) => ({
+        id: entry.id,
+        key: entry.key,
+        local: entry.hash,
+        central: central.get(entry.key) ?? null,
+      }));
+    result.buckets += 1;
+    result.compared += entries.length;
+    if (differences.length > 0) {
+      result.differingBuckets += 1;
+      await options.onDifferences(differences);
+    }
+    options.onBucket?.({ compared: result.compared, buckets: result.buckets });
+  };
+  for await (const doc of sources.local) {
+    batch.push(entryOf(doc));
+    if (batch.length >= size) await flush();
+  }
+  await flush();
+  return result;
+}

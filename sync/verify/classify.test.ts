@@ -52,3 +52,28 @@ describe('classify', () => {
     });
   });
 });
+
+describe('classify, push-only (the site is the truth)', () => {
+  it('sends the site’s version again for whatever central lacks or holds otherwise', () => {
+    expect(classify({ local: 'h2', central: 'h1', base: 'v1', queued: false }, 'site')).toEqual({
+      kind: 'drift',
+      drift: 'changed',
+      action: 'queue-push',
+    });
+    expect(classify({ local: 'h1', central: null, base: 'v1', queued: false }, 'site')).toEqual({
+      kind: 'drift',
+      drift: 'extra',
+      action: 'queue-push',
+    });
+  });
+
+  it('still leaves a queued change to push, and sees no difference in equal content', () => {
+    expect(classify({ local: 'h2', central: null, base: null, queued: true }, 'site')).toEqual({
+      kind: 'pending',
+      drift: 'extra',
+    });
+    expect(classify({ local: 'h1', central: 'h1', base: 'v1', queued: false }, 'site')).toEqual({
+      kind: 'same',
+    });
+  });
+});

@@ -15,6 +15,12 @@
  *     delete, or it moved out of this site's scope), so it is deleted locally (`delete-local`).
  *   - it was never synced (no meta, or no base version): it is a local document central never got.
  *     It is queued for push (`queue-push`), never deleted: a sale is never lost.
+ *
+ * A push-only collection (`truth: 'site'`) never takes central's version: central holds what the
+ * site sent, and every other site's documents besides. Only the site's own documents are compared,
+ * and each one central lacks or holds with other content is queued for push (`queue-push`). Push
+ * then compares it with central's version as for any change: a document head office changed since
+ * is a conflict, settled by the collection's strategy; one central deleted is sent again.
  */
 export type DriftKind = 'changed' | 'missing' | 'extra';
 export type RepairAction = 'restore-from-central' | 'delete-local' | 'queue-push';
@@ -40,10 +46,14 @@ export function driftKind(state: Pick<SidesState, 'local' | 'central'>): DriftKi
   return state.local === null ? 'missing' : 'changed';
 }
 
-export function classify(state: SidesState): Verdict {
+/** Which side a difference is settled for: central's (pulled collections) or the site's. */
+export type Truth = 'central' | 'site';
+
+export function classify(state: SidesState, truth: Truth = 'central'): Verdict {
   if (state.local === state.central) return { kind: 'same' };
   const drift = driftKind(state);
   if (state.queued) return { kind: 'pending', drift };
+  if (truth === 'site') return { kind: 'drift', drift, action: 'queue-push' };
   if (state.central !== null) return { kind: 'drift', drift, action: 'restore-from-central' };
   return { kind: 'drift', drift, action: state.base !== null ? 'delete-local' : 'queue-push' };
 }

@@ -163,12 +163,15 @@ async function observe(
         v: sync?.v ?? (centralDoc ? null : (meta?.base ?? null)),
         ct: sync?.ct ?? null,
       },
-      verdict: classify({
-        local: localHash,
-        central: centralDoc ? contentHash(centralDoc) : null,
-        base: meta?.base ?? null,
-        queued: state.queued.has(key),
-      }),
+      verdict: classify(
+        {
+          local: localHash,
+          central: centralDoc ? contentHash(centralDoc) : null,
+          base: meta?.base ?? null,
+          queued: state.queued.has(key),
+        },
+        ctx.rules.pulls(db, coll) ? 'central' : 'site',
+      ),
     };
   });
 }
@@ -261,7 +264,13 @@ async function fix(
     await writeLocal(ctx, session, db, coll, o.id, { ...o.central, doc }, keepBase);
     return;
   }
-  await queueForPush(ctx, session, syncKey(db, coll, o.id), 'upsert');
+  const key = syncKey(db, coll, o.id);
+  await queueForPush(ctx, session, key, o.localHash === null ? 'delete' : 'upsert');
+  // Push skips a document whose `meta` says central has this content (an echo). Central does
+  // not have it (a push-only collection's document lost or changed there): forget that, so push
+  // sends it, against the base version it last saw.
+  if (o.meta && (o.meta.hash !== null || o.meta.deleted))
+    await ctx.store.meta.updateOne({ _id: key }, { $set: { hash: null, deleted: false } }, { session });
 }
 
 function sameMeta(a: MetaDoc | null, b: MetaDoc | null): boolean {

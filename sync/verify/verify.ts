@@ -2,8 +2,9 @@
  * Verify and repair: compares each collection the site pulls (both ways or pull only) between the
  * local database and central, within this site's scope, by hashing ranges of `_id` (buckets.ts);
  * narrows differing ranges down to documents; judges each one (settle.ts, classify.ts) and with
- * `repair` fixes exactly the drift. Push-only and local-only collections are not compared: central
- * holds other sites' documents there, or nothing.
+ * `repair` fixes exactly the drift. A push-only collection is compared the other way: each of the
+ * site's documents against central's with the same `_id` (central holds every site's there), and
+ * the site's version is sent again where they differ. Local-only collections are not compared.
  *
  * Scope applies on both sides: a local document outside the site's scope is one central keeps but
  * never sends back, so there is nothing in scope to compare it with.
@@ -17,7 +18,14 @@ import type {
 } from '../api/views.js';
 import type { EngineContext } from '../engine/context.js';
 import { ErrorCode, OutpostError, isRetryable } from '../errors.js';
-import { compareRanges, type RangeBound, type RangeSources } from './buckets.js';
+import {
+  compareRanges,
+  compareSiteSubset,
+  type CompareRangesOptions,
+  type RangeBound,
+  type RangeSources,
+  type SubsetSources,
+} from './buckets.js';
 import { settle, type Candidate, type Settled } from './settle.js';
 
 export interface VerifyProgress {
@@ -70,7 +78,7 @@ export async function verifyCollections(
       position += 1;
       const tally = new CollectionTally(db, coll, options.idLimit ?? DEFAULT_ID_LIMIT);
       reports.set(`${db}.${coll}`, tally);
-      const result = await compareRanges(rangeSources(ctx, db, coll), {
+      const compareOptions: CompareRangesOptions = {
         bucketSize: options.bucketSize ?? ctx.tunables.pullBatchSize,
         signal: options.signal,
         onDifferences: async (differences) => {
@@ -85,7 +93,10 @@ export async function verifyCollections(
             collection: position,
             collections,
           }),
-      });
+      };
+      const result = ctx.rules.pulls(db, coll)
+        ? await compareRanges(rangeSources(ctx, db, coll), compareOptions)
+        : await compareSiteSubset(subsetSources(ctx, db, coll), compareOptions);
       tally.compared = result.compared;
     }
     await judge();
@@ -97,6 +108,20 @@ export async function verifyCollections(
     repair,
     collections: done,
     totals: totalsOf(done),
+  };
+}
+
+/** A push-only collection: the site's documents, and central's with the same `_id`s. */
+function subsetSources(ctx: EngineContext, db: string, coll: string): SubsetSources {
+  const batchSize = ctx.tunables.pullBatchSize;
+  return {
+    local: ctx.local.db(db).collection(coll).find().hint({ _id: 1 }).batchSize(batchSize),
+    central: (ids) =>
+      ctx.central
+        .db(db)
+        .collection(coll)
+        .find({ _id: { $in: ids as never[] } })
+        .toArray(),
   };
 }
 
@@ -155,8 +180,14 @@ async function selectCollections(
         .catch((error: unknown) => {
           throw client === ctx.central && isRetryable(error) ? centralUnreachable(error) : error;
         });
+      // Push-only collections are compared at the site only: central holds other sites' too.
+      const atSite = client === ctx.local;
       for (const { name } of listed)
-        if (rules.pulls(db, name) && (!wanted || wanted.has(name))) names.add(name);
+        if (
+          (rules.pulls(db, name) || (atSite && rules.pushes(db, name))) &&
+          (!wanted || wanted.has(name))
+        )
+          names.add(name);
     }
     targets.set(db, [...names].sort());
   }
@@ -166,8 +197,8 @@ async function selectCollections(
   if (unknown.length > 0) {
     throw new OutpostError(
       ErrorCode.InvalidArgs,
-      `Verify compares collections this site receives from central; ${unknown.join(', ')} ` +
-        `${unknown.length === 1 ? 'is' : 'are'} not one (not found, or push-only, local-only or excluded).`,
+      `Verify compares collections this site syncs; ${unknown.join(', ')} ` +
+        `${unknown.length === 1 ? 'is' : 'are'} not one (not found, local-only or excluded).`,
       { details: { colls: unknown, databases } },
     );
   }

@@ -294,6 +294,56 @@ describe('verify and repair', () => {
   });
 });
 
+describe('verify of a push-only collection', () => {
+  it('compares the site’s own documents with central’s and sends the site’s again', async () => {
+    cluster = await createCluster({ sites: 1, collections: { receipts: { direction: 'push' } } });
+    const c = cluster;
+    const site = c.sites[0]!;
+    const receipts = c.centralDb.collection('receipts');
+    await site.db
+      .collection('receipts')
+      .insertMany([1, 2, 3, 4, 5, 6].map((i) => ({ _id: `r${i}`, total: i })) as Document[]);
+    // Other sites' receipts, which this site never receives.
+    for (let i = 1; i <= 3; i++)
+      await c.headOffice.insert(c.dbName, 'receipts', { _id: `other-${i}`, total: i });
+    await waitFor('the receipts at central', async () => (await receipts.countDocuments()) === 9);
+
+    const clean = await verifyCollections(context(site), { colls: ['receipts'], bucketSize: 4 });
+    expect(collection(clean, 'receipts')).toMatchObject({ compared: 6, differing: 0 });
+
+    // Central loses one receipt and another is changed there under the version the site sent.
+    await receipts.deleteOne({ _id: 'r2' as never });
+    await receipts.updateOne({ _id: 'r3' as never }, { $set: { total: -3 } });
+    // A sale rung up meanwhile is the site's own change, never drift.
+    await site.db.collection('receipts').insertOne({ _id: 'r7' as never, total: 7 });
+    const drift = await verifyCollections(context(site), { colls: ['receipts'], bucketSize: 4 });
+    expect(collection(drift, 'receipts')).toMatchObject({ differing: 2, repaired: 0 });
+    expect(collection(drift, 'receipts').differences).toEqual([
+      { id: 'r2', kind: 'extra', action: 'queue-push', repaired: false },
+      { id: 'r3', kind: 'changed', action: 'queue-push', repaired: false },
+    ]);
+
+    const fixed = await verifyCollections(context(site), {
+      colls: ['receipts'],
+      bucketSize: 4,
+      repair: true,
+    });
+    expect(fixed.totals).toMatchObject({ differing: 2, repaired: 2, remaining: 0 });
+    await waitFor('the site’s receipts at central again', async () => {
+      const [r2, r3] = await Promise.all([
+        receipts.findOne({ _id: 'r2' as never }),
+        receipts.findOne({ _id: 'r3' as never }),
+      ]);
+      return r2?.['total'] === 2 && r3?.['total'] === 3;
+    });
+    // Nothing else at central was touched, and nothing came to the site.
+    expect(await receipts.countDocuments()).toBe(10);
+    expect(await site.db.collection('receipts').countDocuments()).toBe(7);
+    const after = await verifyCollections(context(site), { colls: ['receipts'] });
+    expect(collection(after, 'receipts')).toMatchObject({ compared: 7, differing: 0 });
+  });
+});
+
 describe('outpost verify', () => {
   async function outpost(args: string[]) {
     const out: string[] = [];
