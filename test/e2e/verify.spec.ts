@@ -38,4 +38,12 @@ test('Check against central finds a record that drifted, and Repair re-syncs it'
     total: 99,
   });
   await shoot(page, 'verify-repaired');
+
+  // One collection alone: a resync of sales.
+  await card.getByRole('combobox', { name: 'Collections to check' }).selectOption('sales');
+  await card.getByRole('button', { name: 'Check now' }).click();
+  await expect(card.getByRole('status')).toHaveText(
+    'All match: 3 records in 1 collection checked.',
+  );
+  await shoot(page, 'verify-one-collection');
 });

@@ -4,6 +4,7 @@ import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { showValue } from '../format/compare.js';
 import { count } from '../format/time.js';
+import { usePolled } from '../hooks/use-polled.js';
 
 const ACTIONS = {
   'restore-from-central': 'take central’s copy',
@@ -19,15 +20,29 @@ const KINDS = { changed: 'differs', missing: 'missing here', extra: 'not at cent
  */
 export function VerifyCard() {
   const bridge = useBridge();
+  const listed = usePolled('collections:list', {}, 30_000);
   const [busy, setBusy] = useState<'check' | 'repair' | null>(null);
   const [report, setReport] = useState<VerifyReport | null>(null);
   const [error, setError] = useState<unknown>(null);
+  /** `db.coll` of the one collection to check, or '' for all of them. */
+  const [target, setTarget] = useState('');
+  /** What the shown report covers: a repair covers the same. */
+  const [checked, setChecked] = useState('');
+  const collections = (listed.data?.collections ?? []).filter((c) => c.direction !== 'local-only');
+  const showDb = new Set(collections.map((c) => c.db)).size > 1;
 
-  async function run(repair: boolean) {
+  async function run(repair: boolean, scope: string) {
     setBusy(repair ? 'repair' : 'check');
     setError(null);
+    const one = collections.find((c) => `${c.db}.${c.coll}` === scope);
     try {
-      setReport(await bridge.invoke('sync:verify', repair ? { repair: true } : {}));
+      setReport(
+        await bridge.invoke('sync:verify', {
+          ...(one ? { db: one.db, colls: [one.coll] } : {}),
+          ...(repair ? { repair: true } : {}),
+        }),
+      );
+      setChecked(scope);
     } catch (failure) {
       setError(failure);
     } finally {
@@ -42,15 +57,29 @@ export function VerifyCard() {
     <section className="card" aria-labelledby="verify-title" data-testid="verify">
       <h3 id="verify-title">Check against central</h3>
       <p>
-        Compares every synced record here with central’s copy. A record with a change from this site
-        still waiting to be sent is left to sync as usual.
+        Compares the synced records here with central’s copies, in every collection or in one, and
+        re-syncs those that differ on request. A record with a change from this site still waiting
+        to be sent is left to sync as usual.
       </p>
       <div className="action-row">
+        <select
+          aria-label="Collections to check"
+          value={target}
+          disabled={busy !== null}
+          onChange={(event) => setTarget(event.target.value)}
+        >
+          <option value="">All synced collections</option>
+          {collections.map((c) => (
+            <option key={`${c.db}.${c.coll}`} value={`${c.db}.${c.coll}`}>
+              {showDb ? `${c.db}.${c.coll}` : c.coll}
+            </option>
+          ))}
+        </select>
         <button
           type="button"
           className="button"
           disabled={busy !== null}
-          onClick={() => void run(false)}
+          onClick={() => void run(false, target)}
         >
           {busy === 'check' ? 'Checking…' : 'Check now'}
         </button>
@@ -59,7 +88,7 @@ export function VerifyCard() {
             type="button"
             className="button button-primary"
             disabled={busy !== null}
-            onClick={() => void run(true)}
+            onClick={() => void run(true, checked)}
           >
             {busy === 'repair'
               ? 'Repairing…'
