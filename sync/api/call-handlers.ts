@@ -12,7 +12,7 @@ import type { StatusSource } from '../status/status-source.js';
 import type { EngineState } from '../status/engine-state.js';
 import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
 import { testCentralConnection } from './connection-test.js';
-import { listConflicts, listLog, listQuarantine } from './queries.js';
+import { listConflicts, listLog, listOutbox, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
 import { listSites, retireSite } from '../sites/registry.js';
 import type { JsonObject } from './views.js';
@@ -110,6 +110,10 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     'log:list': async (args) => {
       const s = store();
       return { entries: s ? await listLog(s, args) : [] };
+    },
+    'outbox:list': async (args) => {
+      const s = store();
+      return s ? listOutbox(s, args) : { entries: [], total: 0 };
     },
     'quarantine:list': async (args) => {
       const s = store();

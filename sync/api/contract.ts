@@ -18,6 +18,7 @@ import type {
   HealthReport,
   JsonObject,
   LogEntryView,
+  OutboxListView,
   QuarantineView,
   ResolveConflictResult,
   RetrySetAsideResult,
@@ -76,6 +77,15 @@ export interface ListQuarantineArgs {
   limit?: number;
 }
 
+export interface ListOutboxArgs {
+  db?: string;
+  coll?: string;
+  /** Only changes that failed at least once (with their last error). */
+  failing?: boolean;
+  /** 1 to 1000, default 100; oldest first. */
+  limit?: number;
+}
+
 /** Which set-aside changes to try again; none given: all of them. */
 export interface RetrySetAsideArgs {
   db?: string | undefined;
@@ -113,6 +123,7 @@ export interface BridgeCalls {
   'conflicts:resolve': { args: ResolveConflictArgs; result: ResolveConflictResult };
   'conflicts:auto-resolve': { args: AutoResolveArgs; result: AutoResolveResult };
   'log:list': { args: ListLogArgs; result: { entries: LogEntryView[] } };
+  'outbox:list': { args: ListOutboxArgs; result: OutboxListView };
   'quarantine:list': { args: ListQuarantineArgs; result: { items: QuarantineView[] } };
   'quarantine:retry': { args: RetrySetAsideArgs; result: RetrySetAsideResult };
   'sites:list': { args: void; result: { sites: SiteView[] } };
@@ -157,6 +168,7 @@ export const BRIDGE_CALLS = [
   'conflicts:resolve',
   'conflicts:auto-resolve',
   'log:list',
+  'outbox:list',
   'quarantine:list',
   'quarantine:retry',
   'sites:list',

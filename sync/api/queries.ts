@@ -3,9 +3,20 @@
  * Documents leave as relaxed Extended JSON so ObjectIds, dates and decimals survive JSON.
  */
 import { BSON, type Document, type Filter } from 'mongodb';
-import type { LocalStore, LogDoc, QuarantineDoc, SyncKey } from '../engine/store.js';
-import type { ListConflictsArgs, ListLogArgs, ListQuarantineArgs } from './contract.js';
-import type { ConflictSideView, ConflictView, LogEntryView, QuarantineView } from './views.js';
+import type { LocalStore, LogDoc, OutboxDoc, QuarantineDoc, SyncKey } from '../engine/store.js';
+import type {
+  ListConflictsArgs,
+  ListLogArgs,
+  ListOutboxArgs,
+  ListQuarantineArgs,
+} from './contract.js';
+import type {
+  ConflictSideView,
+  ConflictView,
+  LogEntryView,
+  OutboxListView,
+  QuarantineView,
+} from './views.js';
 
 export function toJson(value: unknown): unknown {
   if (value === undefined) return null;
@@ -133,6 +144,37 @@ export async function listQuarantine(
     v: doc.v ?? null,
     at: toIso(doc.at),
   }));
+}
+
+/** The changes waiting to be sent, oldest first (the order push works through them). */
+export async function listOutbox(store: LocalStore, args: ListOutboxArgs): Promise<OutboxListView> {
+  const filter = {
+    ...keyFilter('_id', args.db, args.coll),
+    ...(args.failing ? { attempts: { $gt: 0 } } : {}),
+  } as Filter<OutboxDoc>;
+  const [docs, total] = await Promise.all([
+    store.outbox
+      .find(filter)
+      .sort({ firstAt: 1 })
+      .limit(args.limit ?? 100)
+      .toArray(),
+    store.outbox.countDocuments(filter),
+  ]);
+  const now = Date.now();
+  return {
+    total,
+    entries: docs.map((doc) => ({
+      db: doc._id.db,
+      coll: doc._id.coll,
+      docId: toJson(doc._id.id),
+      op: doc.op,
+      since: toIso(doc.firstAt),
+      attempts: doc.attempts,
+      lastError: doc.lastError ?? null,
+      nextAt: doc.nextAt.getTime() > now ? doc.nextAt.toISOString() : null,
+      parked: doc.parked ?? false,
+    })),
+  };
 }
 
 export function toIso(value: unknown): string {

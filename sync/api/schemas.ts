@@ -72,6 +72,14 @@ export const callSchemas = {
       since: z.iso.datetime({ offset: true }).optional(),
     })
     .prefault({}),
+  'outbox:list': z
+    .strictObject({
+      db: name.optional(),
+      coll: name.optional(),
+      failing: z.boolean().optional(),
+      limit: limit(1_000, 100),
+    })
+    .prefault({}),
   'quarantine:list': z
     .strictObject({ db: name.optional(), coll: name.optional(), limit: limit(1_000, 100) })
     .prefault({}),

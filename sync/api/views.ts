@@ -150,6 +150,29 @@ export interface QuarantineView {
   at: string;
 }
 
+/** A change of this site waiting in the outbox to be sent to central. */
+export interface OutboxEntryView {
+  db: string;
+  coll: string;
+  docId: unknown;
+  op: 'upsert' | 'delete';
+  /** When the document first changed without being sent since. */
+  since: string;
+  /** Failed sends so far (0: not tried yet, or sent without error so far). */
+  attempts: number;
+  lastError: string | null;
+  /** When the next try is due after a failure; null when due now. */
+  nextAt: string | null;
+  /** Waiting for the operator: its conflict is open (manual strategy). */
+  parked: boolean;
+}
+
+export interface OutboxListView {
+  entries: OutboxEntryView[];
+  /** Entries that match the filter (the list holds at most `limit` of them). */
+  total: number;
+}
+
 export interface ConfigView {
   /** The effective config, with the central connection string's credentials removed. */
   config: JsonObject;

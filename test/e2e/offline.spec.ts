@@ -46,6 +46,16 @@ test('cutting central shows the offline banner with a growing count; restoring d
   await shoot(page, 'tray-offline');
   await page.setViewportSize({ width: 1100, height: 800 });
 
+  // Activity lists what waits, oldest first, with the failed tries and why.
+  await openSection(page, 'Activity');
+  const waiting = page.getByTestId('waiting');
+  await expect(waiting).toContainText('7 changes wait to be sent to central, oldest first.');
+  await expect(waiting.getByRole('row', { name: /sales sale-1 / })).toContainText(
+    /Failed (once|\d+ times): .+/,
+  );
+  await shoot(page, 'waiting');
+  await openSection(page, 'Status');
+
   site.proxy.restore();
   await expect(banner).toBeHidden({ timeout: 60_000 });
   await expectInSync(page);
@@ -58,5 +68,6 @@ test('cutting central shows the offline banner with a growing count; restoring d
   const activity = page.getByRole('list', { name: 'Activity, newest first' });
   await expect(activity).toContainText('Central became unreachable');
   await expect(activity).toContainText('Connected to central again');
+  await expect(page.getByTestId('waiting')).toBeHidden();
   await shoot(page, 'activity');
 });

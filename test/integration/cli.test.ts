@@ -205,6 +205,52 @@ describe('CLI against a running instance', () => {
     expect(bad.err).toContain('is not JSON');
   });
 
+  it('queue lists what waits to be sent, with failed tries and the last error', async () => {
+    const site = cluster.sites[0]!;
+    expect((await outpost(['queue', '-d', dir])).out).toBe('Nothing is waiting.');
+    site.proxy.cut();
+    try {
+      await site.db.collection('sales').insertOne({ _id: 'queued-offline' as never, total: 4 });
+      await waitFor('a failed try', async () => {
+        const view = (await outpost(['queue', '--failing', '--json', '-d', dir])).json<{
+          total: number;
+        }>();
+        return view.total === 1;
+      });
+      const listed = await outpost(['queue', '--json', '-d', dir]);
+      expect(listed.json()).toMatchObject({
+        total: 1,
+        entries: [
+          {
+            db: cluster.dbName,
+            coll: 'sales',
+            docId: 'queued-offline',
+            op: 'upsert',
+            attempts: expect.any(Number) as number,
+            lastError: expect.stringMatching(/.+/) as string,
+            parked: false,
+          },
+        ],
+      });
+      const human = await outpost(['queue', '-d', dir]);
+      expect(human.out).toMatch(/^COLLECTION\s+DOCUMENT\s+CHANGE\s+SINCE\s+STATE\s+FAILED/);
+      expect(human.out).toMatch(/sales\s+queued-offline\s+write\s+\S+\s+(retry at|due now)/);
+      const other = await outpost(['queue', '--collection', 'orders', '-d', dir]);
+      expect(other.out).toBe('Nothing is waiting.');
+    } finally {
+      site.proxy.restore();
+    }
+    await waitFor(
+      'the queue drained',
+      async () => (await outpost(['queue', '-d', dir])).out === 'Nothing is waiting.',
+    );
+    expect(
+      await cluster.centralDb
+        .collection('sales')
+        .countDocuments({ _id: 'queued-offline' as never }),
+    ).toBe(1);
+  });
+
   it('sites lists the registry; --retire takes a gone site out, so its delete records go', async () => {
     const registry = cluster.centralDb.collection('outpost_sites');
     const tombstones = cluster.centralDb.collection('outpost_tombstones');

@@ -4,6 +4,7 @@ import { logWords } from '../format/log-words.js';
 import { clockTime } from '../format/time.js';
 import { usePolled } from '../hooks/use-polled.js';
 import { SetAsideCard } from './SetAsideCard.js';
+import { WaitingCard } from './WaitingCard.js';
 
 type Level = 'all' | 'warn' | 'error';
 
@@ -18,6 +19,7 @@ export function ActivityView({ now }: { now: number }) {
   const entries = data?.entries ?? [];
   return (
     <>
+      <WaitingCard now={now} />
       <SetAsideCard now={now} />
       <div className="segmented" role="group" aria-label="Which entries">
         {(

@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, quarantine, sites, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
+ * auto-resolve, queue, quarantine, sites, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config-command.js';
@@ -10,6 +10,7 @@ import { registerControls } from './control-commands.js';
 import { registerDoctor } from './doctor-command.js';
 import { registerOpen } from './open-command.js';
 import { registerQuarantine } from './quarantine-commands.js';
+import { registerQueue } from './queue-command.js';
 import { registerSites } from './sites-command.js';
 import { registerStatus } from './status-command.js';
 import { registerVerify } from './verify-command.js';
@@ -20,6 +21,7 @@ export function registerAll(program: Command, context: CliContext): void {
   registerStatus(program, context);
   registerControls(program, context);
   registerConflicts(program, context);
+  registerQueue(program, context);
   registerQuarantine(program, context);
   registerSites(program, context);
   registerVerify(program, context);
