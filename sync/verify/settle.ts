@@ -270,7 +270,11 @@ async function fix(
   // not have it (a push-only collection's document lost or changed there): forget that, so push
   // sends it, against the base version it last saw.
   if (o.meta && (o.meta.hash !== null || o.meta.deleted))
-    await ctx.store.meta.updateOne({ _id: key }, { $set: { hash: null, deleted: false } }, { session });
+    await ctx.store.meta.updateOne(
+      { _id: key },
+      { $set: { hash: null, deleted: false } },
+      { session },
+    );
 }
 
 function sameMeta(a: MetaDoc | null, b: MetaDoc | null): boolean {
