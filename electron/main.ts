@@ -26,6 +26,7 @@ import { loadConfig, type Config, type ConfigPatch } from '../sync/config/index.
 import { toErrorPayload } from '../sync/api/handlers.js';
 import { createLogger, type Logger } from '../sync/logging/logger.js';
 import { APP_INDEX_URL, handleAppProtocol, registerAppScheme } from './app-protocol.js';
+import { alertNotificationText } from './alert-notifications.js';
 import { ConflictNotifier, electronNotifications } from './conflict-notifier.js';
 import { createCredentialVault } from './credentials.js';
 import { createElectronIdentityStore } from './identity-store.js';
@@ -69,6 +70,7 @@ interface Shell {
   feed?: StatusFeed;
   notifier?: ConflictNotifier;
   unsubscribeConflicts?: () => void;
+  unsubscribeAlerts?: () => void;
   showWhenReady: boolean;
 }
 const shell: Shell = { showWhenReady: false };
@@ -208,6 +210,11 @@ async function openShell(instance: OutpostInstance, logger: Logger): Promise<voi
     show: electronNotifications(() => showWindow()),
   });
   shell.unsubscribeConflicts = instance.engine.onConflictOpened((key) => shell.notifier?.add(key));
+  const notify = electronNotifications(() => showWindow());
+  shell.unsubscribeAlerts = instance.alerts.on((alert) => {
+    const text = alertNotificationText(alert);
+    if (text) notify(text);
+  });
   // Windows ends a session without a quit event: stop mongod as far as time allows.
   window.onSessionEnd(() => void shell.quit?.shutdown());
   await window
@@ -227,6 +234,7 @@ async function shutdown(): Promise<void> {
   shell.feed?.stop();
   shell.notifier?.dispose();
   shell.unsubscribeConflicts?.();
+  shell.unsubscribeAlerts?.();
   shell.ipc?.dispose();
   const instance = await shell.core?.catch(() => undefined);
   await instance?.stop();

@@ -49,6 +49,7 @@ import {
   type ApiServer,
 } from './http-server.js';
 import { dataLayout, type DataLayout } from './layout.js';
+import { alertKind, HealthAlerts, type Alert } from '../status/alerts.js';
 import type { LiveEngine } from './live-engine.js';
 import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
@@ -123,6 +124,8 @@ export interface OutpostInstance {
   api: { url: string; tokenFile: string; ui: string | null; loginUrl(): string };
   /** The handler set behind the HTTP API, shared with the desktop app's IPC. */
   handlers: ApiHandlers;
+  /** Health checks that turned warn or fail, or passed again (the desktop app notifies). */
+  alerts: { on(listener: (alert: Alert) => void): () => void };
   /** Closes the API, stops the engine, closes both clients, then shuts mongod down. Idempotent. */
   stop(): Promise<void>;
 }
@@ -207,6 +210,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   const engine = runtime.engine;
   let handlers: ApiHandlers | undefined;
   let server: ApiServer | undefined;
+  let alerts: HealthAlerts | undefined;
   const uiDir = builtUi(options.uiDir);
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
@@ -216,6 +220,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await removeApiDiscovery(layout.dataDir).catch((error: unknown) =>
       log.debug({ event: 'outpost.api-discovery-remove-failed', error }),
     );
+    await alerts?.stop();
     await runtime.stop();
     await local
       .close()
@@ -248,6 +253,14 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       app: { version: outpostVersion(), headless: options.headless ?? true, localUri: running.uri },
       logger,
     });
+    const calls = handlers.calls;
+    alerts = new HealthAlerts({
+      health: () => calls['sync:get-health'](undefined),
+      settings: () => runtime.config.alerts,
+      record: (alert) => recordAlert(engine, alert),
+      logger,
+    });
+    alerts.start();
     server = await createApiServer({
       handlers,
       host: config.api.host,
@@ -266,6 +279,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   }
 
   const api = server;
+  const watch = alerts;
   log.info({
     event: 'outpost.started',
     instanceId: identity.instanceId,
@@ -295,6 +309,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       loginUrl: () => api.loginUrl(),
     },
     handlers,
+    alerts: { on: (listener) => watch.on(listener) },
     stop: shutdown,
   };
 }
@@ -319,6 +334,21 @@ function reloadFrom(
         }),
       ),
     );
+}
+
+/** An alert in the sync log, which Activity shows; nothing to write to in local-only mode. */
+async function recordAlert(engine: LiveEngine, alert: Alert): Promise<void> {
+  const level = alert.status === 'fail' ? 'error' : alert.status === 'warn' ? 'warn' : 'info';
+  await engine.context?.store.log.insertOne({
+    at: new Date(alert.at),
+    event: `alert.${alertKind(alert)}`,
+    level,
+    check: alert.check,
+    label: alert.label,
+    status: alert.status,
+    previous: alert.previous,
+    message: alert.message,
+  });
 }
 
 /** Wraps `fn` so that every call after the first returns the first call's promise. */

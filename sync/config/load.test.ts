@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
       },
       log: { level: 'info' },
       verify: { intervalMs: 0 },
+      alerts: { intervalMs: 30_000 },
     });
   });
 

@@ -58,6 +58,17 @@ const mongoUri = z.string().refine((uri) => /^mongodb(\+srv)?:\/\//.test(uri), {
   error: 'a connection string starting with mongodb:// or mongodb+srv://',
 });
 
+const webhookUrl = z.string().refine(
+  (url) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(url).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { error: 'an http:// or https:// address that accepts a JSON POST' },
+);
+
 export const collectionRuleSchema = z.strictObject({
   direction: z.enum(values(SyncDirection)).default('both'),
   strategy: z.enum(values(ConflictStrategy)).default('lww'),
@@ -166,6 +177,15 @@ const shape = {
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   verify: z.strictObject({ intervalMs: nonNegativeInt.default(0) }).prefault({}),
+  /** Health checks that turn warn or fail, and pass again, announced (status/alerts.ts). */
+  alerts: z
+    .strictObject({
+      webhookUrl: webhookUrl.optional(),
+      intervalMs: positiveInt
+        .min(1_000, { error: 'a whole number of ms, at least 1000' })
+        .default(30_000),
+    })
+    .prefault({}),
 };
 
 /** Two entries for one database would make its rules ambiguous. */

@@ -1,9 +1,9 @@
 /** The individual health checks: pure functions of the inputs and thresholds (see health.ts). */
 import type { LoopLiveness } from './engine-state.js';
-import type { HealthCheck, HealthInputs, HealthThresholds } from './health.js';
+import type { CheckResult, HealthInputs, HealthThresholds } from './health.js';
 import { capitalize, formatBytes, formatDuration, percent, plural } from './format.js';
 
-export function syncEnabled({ state, databases }: HealthInputs): HealthCheck {
+export function syncEnabled({ state, databases }: HealthInputs): CheckResult {
   const name = 'sync-enabled';
   if (state.name === 'local-only') return { name, status: 'warn', message: state.reason };
   if (state.name === 'stopped') {
@@ -26,7 +26,7 @@ export function syncEnabled({ state, databases }: HealthInputs): HealthCheck {
   return { name, status: 'pass', message: `Syncing ${plural(databases, 'database')}.` };
 }
 
-export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): HealthCheck {
+export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): CheckResult {
   const name = 'central-database';
   const { state, offline } = inputs;
   if (offline) {
@@ -63,7 +63,7 @@ export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): Heal
   };
 }
 
-export function worker({ state, loops, now }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function worker({ state, loops, now }: HealthInputs, t: HealthThresholds): CheckResult {
   const name = 'worker';
   if (state.name === 'error') {
     return {
@@ -115,7 +115,7 @@ function crashLoop(
   return worst;
 }
 
-export function queueSize({ outboxDepth }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function queueSize({ outboxDepth }: HealthInputs, t: HealthThresholds): CheckResult {
   const over = outboxDepth > t.queueWarn;
   return {
     name: 'queue-size',
@@ -128,7 +128,7 @@ export function queueSize({ outboxDepth }: HealthInputs, t: HealthThresholds): H
   };
 }
 
-export function syncLag(inputs: HealthInputs, t: HealthThresholds): HealthCheck {
+export function syncLag(inputs: HealthInputs, t: HealthThresholds): CheckResult {
   const oldest = inputs.oldestUnsyncedAgeMs ?? 0;
   const pullLag = inputs.lastPullLagMs ?? 0;
   const lag = Math.max(oldest, pullLag);
@@ -149,7 +149,7 @@ export function syncLag(inputs: HealthInputs, t: HealthThresholds): HealthCheck 
   };
 }
 
-export function failureRate({ failureRate: rate }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function failureRate({ failureRate: rate }: HealthInputs, t: HealthThresholds): CheckResult {
   if (rate === null) {
     return {
       name: 'failure-rate',
@@ -169,7 +169,7 @@ export function failureRate({ failureRate: rate }: HealthInputs, t: HealthThresh
   };
 }
 
-export function conflicts({ openConflicts }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function conflicts({ openConflicts }: HealthInputs, t: HealthThresholds): CheckResult {
   const over = openConflicts > t.openConflictsWarn;
   return {
     name: 'conflicts',
@@ -182,7 +182,7 @@ export function conflicts({ openConflicts }: HealthInputs, t: HealthThresholds):
   };
 }
 
-export function quarantine({ quarantined }: HealthInputs): HealthCheck {
+export function quarantine({ quarantined }: HealthInputs): CheckResult {
   return {
     name: 'quarantine',
     status: quarantined > 0 ? 'warn' : 'pass',
@@ -195,7 +195,7 @@ export function quarantine({ quarantined }: HealthInputs): HealthCheck {
   };
 }
 
-export function clockSkew({ clockSkewMs }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function clockSkew({ clockSkewMs }: HealthInputs, t: HealthThresholds): CheckResult {
   const name = 'clock-skew';
   if (clockSkewMs === null)
     return {
@@ -218,7 +218,7 @@ export function clockSkew({ clockSkewMs }: HealthInputs, t: HealthThresholds): H
   };
 }
 
-export function diskSpace({ disk }: HealthInputs, t: HealthThresholds): HealthCheck {
+export function diskSpace({ disk }: HealthInputs, t: HealthThresholds): CheckResult {
   const name = 'disk-space';
   if ('error' in disk)
     return { name, status: 'warn', message: `Free space of ${disk.path} unknown: ${disk.error}.` };
@@ -235,7 +235,7 @@ export function diskSpace({ disk }: HealthInputs, t: HealthThresholds): HealthCh
   };
 }
 
-export function instanceId({ duplicateInstance, instanceId: id }: HealthInputs): HealthCheck {
+export function instanceId({ duplicateInstance, instanceId: id }: HealthInputs): CheckResult {
   if (!duplicateInstance)
     return { name: 'instance-id', status: 'pass', message: `Instance ID ${id} is unique.` };
   return {

@@ -17,6 +17,7 @@ import {
   diskSpace,
   instanceId,
 } from './health-checks.js';
+import { CHECK_NAMES } from './check-names.js';
 
 export const HealthStatus = { Pass: 'pass', Warn: 'warn', Fail: 'fail' } as const;
 export type HealthStatus = (typeof HealthStatus)[keyof typeof HealthStatus];
@@ -39,6 +40,8 @@ export type HealthCheckName = (typeof HEALTH_CHECKS)[number];
 
 export interface HealthCheck {
   name: HealthCheckName;
+  /** The check's name in words, for people ("Changes waiting"). */
+  label: string;
   status: HealthStatus;
   /** A sentence for people: what was found and, when not passing, what to do. */
   message: string;
@@ -54,6 +57,9 @@ export interface HealthReport {
   checkedAt: string;
   checks: HealthCheck[];
 }
+
+/** What each check works out; evaluateHealth adds the label. */
+export type CheckResult = Omit<HealthCheck, 'label'>;
 
 export interface HealthThresholds {
   queueWarn: number;
@@ -121,7 +127,7 @@ export function evaluateHealth(
   inputs: HealthInputs,
   thresholds: HealthThresholds = DEFAULT_HEALTH_THRESHOLDS,
 ): HealthReport {
-  const checks: HealthCheck[] = [
+  const results: CheckResult[] = [
     syncEnabled(inputs),
     {
       name: 'local-database',
@@ -139,6 +145,10 @@ export function evaluateHealth(
     diskSpace(inputs, thresholds),
     instanceId(inputs),
   ];
+  const checks = results.map((check): HealthCheck => ({
+    ...check,
+    label: CHECK_NAMES[check.name],
+  }));
   return {
     status: worstStatus(checks.map((check) => check.status)),
     instanceId: inputs.instanceId,

@@ -68,6 +68,9 @@ test('cutting central shows the offline banner with a growing count; restoring d
   const activity = page.getByRole('list', { name: 'Activity, newest first' });
   await expect(activity).toContainText('Central became unreachable');
   await expect(activity).toContainText('Connected to central again');
+  // Central down past health.centralDownFailMs: an alert, and its end.
+  await expect(activity).toContainText('Health alert');
+  await expect(activity).toContainText('Health alert over');
   await expect(page.getByTestId('waiting')).toBeHidden();
   await shoot(page, 'activity');
 });

@@ -4,6 +4,8 @@
  * that leaves nothing running.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
@@ -358,16 +360,58 @@ describe('startOutpost', () => {
     }
   });
 
-  it('starts while central is unreachable and reports the engine offline', async () => {
+  it('starts while central is unreachable, reports the engine offline, and raises an alert', async () => {
     const closedPort = await findFreePort();
-    const instance = await start('offline', {
-      central: { uri: `mongodb://127.0.0.1:${closedPort}/?directConnection=true` },
-      databases: [{ name: 'pos' }],
+    const posts: Record<string, unknown>[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        posts.push(JSON.parse(body) as Record<string, unknown>);
+        res.end();
+      });
     });
-    await waitFor(
-      'engine offline',
-      async () => (await instance.engine?.status())?.state.name === 'offline',
-      30_000,
-    );
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (hook.address() as AddressInfo).port;
+      const instance = await start('offline', {
+        central: { uri: `mongodb://127.0.0.1:${closedPort}/?directConnection=true` },
+        databases: [{ name: 'pos' }],
+        health: { centralDownFailMs: 2_000 },
+        alerts: { webhookUrl: `http://127.0.0.1:${port}/alerts`, intervalMs: 1_000 },
+      });
+      const heard: string[] = [];
+      instance.alerts.on((alert) => heard.push(`${alert.check}:${alert.status}`));
+      await waitFor(
+        'engine offline',
+        async () => (await instance.engine.status()).state.name === 'offline',
+        30_000,
+      );
+      // Central down longer than centralDownFailMs: the check fails, and that is announced.
+      await waitFor('the alert posted', () =>
+        posts.some((p) => p['check'] === 'central-database' && p['status'] === 'fail'),
+      );
+      expect(heard).toContain('central-database:fail');
+      expect(posts.find((p) => p['check'] === 'central-database')).toMatchObject({
+        kind: 'raised',
+        instanceId: instance.instanceId,
+      });
+      const log = (await instance.handlers.invoke('log:list', { event: 'alert.raised' })) as {
+        entries: { level: string; attributes: Record<string, unknown> }[];
+      };
+      expect(
+        log.entries.find((entry) => entry.attributes['check'] === 'central-database'),
+      ).toMatchObject({
+        level: 'error',
+        attributes: { check: 'central-database', status: 'fail' },
+      });
+      // The webhook's address is not shown whole: it may hold a secret.
+      const config = (await instance.handlers.invoke('config:get', undefined)) as ConfigView;
+      expect((config.config['alerts'] as { webhookUrl: string }).webhookUrl).toBe(
+        `http://127.0.0.1:${port}/***`,
+      );
+    } finally {
+      hook.close();
+    }
   });
 });

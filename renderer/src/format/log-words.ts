@@ -10,6 +10,10 @@ const EVENTS: Record<string, string> = {
   'operator.resumed': 'Sync resumed',
   'operator.sync-requested': 'Sync requested',
   'operator.config-updated': 'Settings saved',
+  'operator.config-applied': 'Settings put into effect',
+  'alert.raised': 'Health alert',
+  'alert.eased': 'Health alert eased',
+  'alert.cleared': 'Health alert over',
   'operator.conflict-resolved': 'Decision sent',
   'operator.conflicts-auto-resolved': 'Conflicts settled in bulk',
   'operator.verify-started': 'Check of the data started',
@@ -37,6 +41,12 @@ export function logWords(entry: LogEntryView): { title: string; detail: string }
   if (typeof a['durationMs'] === 'number') parts.push(`after ${duration(a['durationMs'])}`);
   if (typeof a['scanned'] === 'number') parts.push(`${a['scanned']} records checked`);
   if (Array.isArray(a['collections'])) parts.push(a['collections'].join(', '));
+  if (Array.isArray(a['applied']) && a['applied'].length > 0)
+    parts.push(`in effect: ${a['applied'].join(', ')}`);
+  if (Array.isArray(a['restartFor']) && a['restartFor'].length > 0)
+    parts.push(`after a restart: ${a['restartFor'].join(', ')}`);
   if (typeof a['message'] === 'string') parts.push(a['message']);
-  return { title: EVENTS[entry.event] ?? entry.event, detail: parts.join(' · ') };
+  const title = EVENTS[entry.event] ?? entry.event;
+  const label = typeof a['label'] === 'string' ? a['label'] : undefined;
+  return { title: label ? `${title}: ${label}` : title, detail: parts.join(' · ') };
 }

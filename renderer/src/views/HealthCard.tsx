@@ -1,21 +1,5 @@
-import type { HealthCheckName } from '../../../sync/api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { usePolled } from '../hooks/use-polled.js';
-
-const NAMES: Record<HealthCheckName, string> = {
-  'sync-enabled': 'Sync',
-  'local-database': 'This computer’s database',
-  'central-database': 'Central',
-  worker: 'Sync workers',
-  'queue-size': 'Changes waiting',
-  'sync-lag': 'Delay',
-  'failure-rate': 'Failures',
-  conflicts: 'Conflicts',
-  quarantine: 'Set aside',
-  'clock-skew': 'Clock',
-  'disk-space': 'Disk space',
-  'instance-id': 'Instance ID',
-};
 
 /** The health checks: one line when all pass, otherwise each that does not, with what to do. */
 export function HealthCard() {
@@ -35,7 +19,7 @@ export function HealthCard() {
             >
               <span className="activity-title">
                 <span className="level-tag">{check.status === 'fail' ? 'Failing' : 'Warning'}</span>
-                {NAMES[check.name]}
+                {check.label}
               </span>
               <span className="activity-detail">{check.message}</span>
             </li>

@@ -63,8 +63,18 @@ const health: HealthReport = {
   instanceId: 'site-a',
   checkedAt: '2030-01-01T12:00:00.000Z',
   checks: [
-    { name: 'queue-size', status: 'warn', message: '1200 local changes waiting to be pushed.' },
-    { name: 'worker', status: 'pass', message: 'The sync loops are running (idle).' },
+    {
+      name: 'queue-size',
+      label: 'Changes waiting',
+      status: 'warn',
+      message: '1200 local changes waiting to be pushed.',
+    },
+    {
+      name: 'worker',
+      label: 'Sync workers',
+      status: 'pass',
+      message: 'The sync loops are running (idle).',
+    },
   ],
 };
 

@@ -73,6 +73,8 @@ function siteConfig(args: StartSiteArgs, dataDir: string, proxyPort: number, loc
     databases: [{ name: args.dbName, collections: args.options.collections ?? {} }],
     exclude: args.options.exclude ?? [],
     sync: { pushIntervalMs: 50, offlineAfterMs: 1_000, backoff: { initialMs: 100, maxMs: 1_000 } },
+    health: { centralDownFailMs: 5_000 },
+    alerts: { intervalMs: 1_000 },
   } satisfies ConfigFileInput;
 }
 
