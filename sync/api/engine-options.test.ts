@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type ConfigPatch } from '../config/index.js';
 import { SyncRules } from '../engine/rules.js';
-import { engineOptionsFromConfig, syncMode } from './engine-options.js';
+import { centralNames, engineOptionsFromConfig, syncMode } from './engine-options.js';
 import { dataLayout } from './layout.js';
 
 const load = (overrides: ConfigPatch = {}) =>
@@ -135,6 +135,27 @@ describe('engineOptionsFromConfig', () => {
     const { rules } = engineOptionsFromConfig(await load({ databases: [{ name: 'pos' }] }));
     expect(rules.siteId).toBeUndefined();
     expect(rules.exclude).toEqual([]);
+  });
+});
+
+describe('centralNames', () => {
+  it('maps a database named otherwise at central, by centralName or central.database', async () => {
+    expect(centralNames(await load(POS_RULES))).toEqual(new Map());
+    const named = await load({
+      databases: [{ name: 'pos', centralName: 'pos_store12' }, { name: 'backoffice' }],
+    });
+    expect(centralNames(named)).toEqual(new Map([['pos', 'pos_store12']]));
+    const one = await load({ central: { database: 'chain' }, databases: [{ name: 'pos' }] });
+    expect(centralNames(one)).toEqual(new Map([['pos', 'chain']]));
+  });
+
+  it('refuses central.database with several databases, and two databases on one at central', async () => {
+    await expect(
+      load({ central: { database: 'chain' }, databases: [{ name: 'pos' }, { name: 'bo' }] }),
+    ).rejects.toThrow(/central\.database.*databases\[\]\.centralName/s);
+    await expect(
+      load({ databases: [{ name: 'pos', centralName: 'bo' }, { name: 'bo' }] }),
+    ).rejects.toThrow(/databases\[1\]\.name: found "bo".*bo is taken/s);
   });
 });
 

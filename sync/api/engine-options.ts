@@ -52,6 +52,20 @@ function collectionRule(rule: Config['databases'][number]['collections'][string]
   };
 }
 
+/**
+ * Site database -> the central database it syncs with, for those named otherwise at central
+ * (`databases[].centralName`, or `central.database` when one database syncs).
+ */
+export function centralNames(config: Config): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const db of config.databases) {
+    const central =
+      db.centralName ?? (config.databases.length === 1 ? config.central.database : undefined);
+    if (central !== undefined && central !== db.name) names.set(db.name, central);
+  }
+  return names;
+}
+
 /** Whether this instance can sync at all, and why not. */
 export type SyncMode =
   | { enabled: true; centralUri: string }

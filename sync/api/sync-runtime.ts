@@ -16,7 +16,8 @@ import {
 } from '../engine/create-engine.js';
 import type { Logger } from '../logging/logger.js';
 import { startScheduledVerify } from '../verify/service.js';
-import { engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
+import { withCentralNames } from '../engine/central-names.js';
+import { centralNames, engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
 import { LiveEngine } from './live-engine.js';
 import { localOnlyEngine } from './local-only-engine.js';
 import type { AppliedConfig } from './views.js';
@@ -156,7 +157,7 @@ export class SyncRuntime {
       instanceId: this.options.instanceId,
       local: this.options.local,
       localUri: this.options.localUri,
-      central,
+      central: withCentralNames(central, centralNames(config)),
       logger: this.options.logger,
       site: this.options.site,
     });

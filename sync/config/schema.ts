@@ -85,6 +85,8 @@ export const collectionRuleSchema = z.strictObject({
 
 const databaseSchema = z.strictObject({
   name: databaseName,
+  /** The central database this one syncs with, when its name differs there. */
+  centralName: databaseName.optional(),
   collections: z.record(collectionName, collectionRuleSchema).default({}),
 });
 
@@ -188,12 +190,31 @@ const shape = {
     .prefault({}),
 };
 
-/** Two entries for one database would make its rules ambiguous. */
+/**
+ * Two entries for one database would make its rules ambiguous, and two site databases synced with
+ * one central database would mix their documents. `central.database` names the central database
+ * of the only synced one.
+ */
 function rejectDuplicateDatabases(ctx: {
-  value: { databases: readonly { name: string }[] };
+  value: {
+    databases: readonly { name: string; centralName?: string | undefined }[];
+    central?: { database?: string | undefined } | undefined;
+  };
   issues: z.core.$ZodRawIssue[];
 }) {
   const seen = new Set<string>();
+  const atCentral = new Set<string>();
+  const shorthand = ctx.value.central?.database;
+  if (shorthand !== undefined && ctx.value.databases.length > 1) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['central', 'database'],
+      input: shorthand,
+      message:
+        'no central.database while several databases sync: set databases[].centralName on each ' +
+        'that has another name at central',
+    });
+  }
   ctx.value.databases.forEach((db, index) => {
     if (seen.has(db.name)) {
       ctx.issues.push({
@@ -204,6 +225,17 @@ function rejectDuplicateDatabases(ctx: {
       });
     }
     seen.add(db.name);
+    const central = db.centralName ?? (ctx.value.databases.length === 1 ? shorthand : undefined);
+    const target = central ?? db.name;
+    if (atCentral.has(target)) {
+      ctx.issues.push({
+        code: 'custom',
+        path: ['databases', index, db.centralName ? 'centralName' : 'name'],
+        input: target,
+        message: `a central database no other synced database uses (${target} is taken)`,
+      });
+    }
+    atCentral.add(target);
   });
 }
 

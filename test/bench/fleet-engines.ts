@@ -4,36 +4,18 @@
  * queue, not sync. Starts one engine per site, says `started`, and on `stop` stops them and
  * replies with the process's peak resident memory.
  */
-import { MongoClient, type DbOptions } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import { withCentralNames } from '../../sync/engine/central-names.js';
 import { createSyncEngine, type SyncEngine } from '../../sync/engine/create-engine.js';
 
 export interface FleetShare {
   centralUri: string;
-  /** Central's database; each site's local database stands for it (see `mappedCentral`). */
+  /** Central's database; each site's local database is mapped onto it. */
   db: string;
   sites: { name: string; uri: string; localDb: string }[];
 }
 
 export type FleetReply = { started: true } | { peakRssMb: number };
-
-/**
- * Central's client as one fleet site sees it: the site's local database (`local`) is central's
- * `central` database. Only for the fleet benchmark, where many simulated sites share two site
- * mongods and so need distinct local database names; the engine itself is unchanged.
- */
-function mappedCentral(client: MongoClient, local: string, central: string): MongoClient {
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      if (prop === 'db')
-        return (name: string, options?: DbOptions) =>
-          target.db(name === local ? central : name, options);
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(target)
-        : value;
-    },
-  });
-}
 
 async function run(share: FleetShare): Promise<void> {
   let peak = process.memoryUsage().rss;
@@ -48,7 +30,9 @@ async function run(share: FleetShare): Promise<void> {
       instanceId: `fleet-${site.name}`,
       local: locals.get(site.uri)!,
       localUri: site.uri,
-      central: mappedCentral(central, site.localDb, share.db),
+      // Many simulated sites share two site mongods, so each has its own local database name,
+      // all mapped onto central's one database.
+      central: withCentralNames(central, new Map([[site.localDb, share.db]])),
       rules: {
         databases: [
           {

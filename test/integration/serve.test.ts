@@ -19,6 +19,7 @@ import type {
 import { readApiDiscovery } from '../../sync/api/http-server.js';
 import { startOutpost, type OutpostInstance } from '../../sync/api/serve.js';
 import { loadConfig, type ConfigPatch } from '../../sync/config/index.js';
+import { createCentralWriter } from '../../sync/central/writer.js';
 import { loadLocalAuth } from '../../sync/mongod/index.js';
 import { findFreePort, isPortFree } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
@@ -180,6 +181,59 @@ describe('startOutpost', () => {
       expect(after.err).toContain('[INSTANCE_UNREACHABLE]');
       await instance.stop(); // idempotent
     } finally {
+      await central.close();
+    }
+  });
+
+  it('syncs a site database with a central database of another name (central.database)', async () => {
+    const local = uniqueDbName('till');
+    const chain = uniqueDbName('chain');
+    const central = new MongoClient(inject('mongo').central);
+    try {
+      await central.db(chain).createCollection('sales');
+      const instance = await start(
+        'mapped',
+        {
+          central: { uri: inject('mongo').central, database: chain },
+          databases: [{ name: local }],
+        },
+        [local],
+      );
+      const pos = new MongoClient(instance.localUri);
+      try {
+        await pos
+          .db(local)
+          .collection('sales')
+          .insertOne({ _id: 'till-sale' as never, total: 9 });
+        await waitFor(
+          'the sale in central’s database of its own name',
+          async () =>
+            (await central
+              .db(chain)
+              .collection('sales')
+              .countDocuments({ _id: 'till-sale' as never })) === 1,
+        );
+        await createCentralWriter(central, 'head-office').insert(chain, 'sales', {
+          _id: 'from-head-office',
+          total: 1,
+        });
+        await waitFor(
+          'head office’s record at the site',
+          async () =>
+            (await pos
+              .db(local)
+              .collection('sales')
+              .countDocuments({ _id: 'from-head-office' as never })) === 1,
+        );
+        // Nothing went to a central database named as the site's.
+        expect(
+          (await central.db(local).listCollections().toArray()).map((c) => c.name),
+        ).not.toContain('sales');
+      } finally {
+        await pos.close();
+      }
+    } finally {
+      await central.db(chain).dropDatabase();
       await central.close();
     }
   });

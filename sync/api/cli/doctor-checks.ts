@@ -13,6 +13,7 @@ import type { HealthStatus } from '../../status/health.js';
 import { isPortFree } from '../../util/ports.js';
 import { readApiDiscovery } from '../http-server.js';
 import { isLoopbackHost, listenAddress } from '../http/loopback.js';
+import { centralNames } from '../engine-options.js';
 
 export interface DoctorCheck {
   name: string;
@@ -187,7 +188,8 @@ function topology(hello: Document): DoctorCheck {
 }
 
 async function changeStreams(client: MongoClient, config: Config): Promise<DoctorCheck[]> {
-  const databases = config.databases.map((db) => db.name);
+  const mapped = centralNames(config);
+  const databases = config.databases.map((db) => mapped.get(db.name) ?? db.name);
   if (databases.length === 0) {
     return [
       {
