@@ -17,7 +17,12 @@ import {
 import type { Logger } from '../logging/logger.js';
 import { startScheduledVerify } from '../verify/service.js';
 import { withCentralNames } from '../engine/central-names.js';
-import { centralNames, engineOptionsFromConfig, syncMode, type SyncMode } from './engine-options.js';
+import {
+  centralNames,
+  engineOptionsFromConfig,
+  syncMode,
+  type SyncMode,
+} from './engine-options.js';
 import { LiveEngine } from './live-engine.js';
 import { localOnlyEngine } from './local-only-engine.js';
 import type { AppliedConfig } from './views.js';
