@@ -346,8 +346,34 @@ describe('startOutpost', () => {
       const cli = await outpost(['config', 'set', 'sync.batchSize', '50', '-d', dataDir]);
       expect(cli.out).toBe('Saved sync.batchSize to ' + file + '. In effect now.');
       expect(instance.config.sync.batchSize).toBe(50);
-      await site.collection('sales').insertOne({ _id: 'after-changes' as never, total: 3 });
-      await waitFor('a later sale at central', async () => (await atCentral('sales')) === 2);
+      // Settings changed while the till keeps selling: each change replaces the engine, and every
+      // sale still reaches central once.
+      let selling = true;
+      let sold = 0;
+      const till = (async () => {
+        while (selling) {
+          await site.collection('sales').insertOne({ _id: `busy-${sold}` as never, total: sold });
+          sold += 1;
+        }
+      })();
+      for (const batchSize of [7, 500, 13]) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(await call({ sync: { batchSize } })).toMatchObject({ applied: ['sync.batchSize'] });
+      }
+      selling = false;
+      await till;
+      expect(sold).toBeGreaterThan(10);
+      await waitFor(
+        'every sale at central',
+        async () => (await atCentral('sales')) === 1 + sold,
+        60_000,
+      );
+      const busy = await central
+        .db(db)
+        .collection('sales')
+        .find({ _id: { $regex: /^busy-/ } as never })
+        .toArray();
+      expect(busy.every((doc) => String(doc['_id']) === `busy-${String(doc['total'])}`)).toBe(true);
       await pos.close();
     } finally {
       await central.db(db).dropDatabase();
