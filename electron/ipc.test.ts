@@ -42,6 +42,7 @@ function fakeEngine(): SyncEngine & { emit(state: EngineState): void } {
       Promise.reject(new Error('central refused mongodb://pos:hunter2@central.example/ login')),
     resume: () => Promise.resolve(),
     syncNow: () => undefined,
+    caughtUp: () => ({}),
     status: () => Promise.resolve(status()),
     onStateChange(listener) {
       listeners.add(listener);

@@ -142,6 +142,7 @@ function fakeEngine(): SyncEngine & { emitConflict(key: unknown): void } {
     },
     resume: () => Promise.resolve(),
     syncNow: () => undefined,
+    caughtUp: () => ({}),
     status: () => Promise.resolve(status()),
     onStateChange: () => () => undefined,
     onConflictOpened(listener) {

@@ -14,6 +14,7 @@ import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
 import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listOutbox, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
+import { syncRun } from './sync-run.js';
 import { listSites, retireSite } from '../sites/registry.js';
 import type { JsonObject } from './views.js';
 
@@ -64,10 +65,15 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       }),
     'sync:get-status': () => c.source.status(),
     'sync:get-health': () => c.source.health(),
-    'sync:run-now': async () => {
-      engine.syncNow();
-      await audit('operator.sync-requested');
-      return currentState();
+    'sync:run-now': async (args) => {
+      if (!args?.wait) {
+        engine.syncNow();
+        await audit('operator.sync-requested');
+        return currentState();
+      }
+      const run = await syncRun(engine, { timeoutMs: args.timeoutMs ?? 60_000 });
+      await audit('operator.sync-run', { ...run });
+      return { ...(await currentState()), run };
     },
     'sync:pause': async () => {
       await engine.pause();

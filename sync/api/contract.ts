@@ -19,6 +19,7 @@ import type {
   JsonObject,
   LogEntryView,
   OutboxListView,
+  SyncRunView,
   QuarantineView,
   ResolveConflictResult,
   RetrySetAsideResult,
@@ -77,6 +78,13 @@ export interface ListQuarantineArgs {
   limit?: number;
 }
 
+export interface RunNowArgs {
+  /** Wait until what this site had is sent and central has nothing more, and report it. */
+  wait?: boolean;
+  /** How long to wait at most, ms (1000 to 600000, default 60000). */
+  timeoutMs?: number;
+}
+
 export interface ListOutboxArgs {
   db?: string;
   coll?: string;
@@ -114,7 +122,7 @@ export interface BridgeCalls {
   'app:get-info': { args: void; result: AppInfo };
   'sync:get-status': { args: void; result: StatusView };
   'sync:get-health': { args: void; result: HealthReport };
-  'sync:run-now': { args: void; result: { state: EngineState } };
+  'sync:run-now': { args: RunNowArgs | void; result: { state: EngineState; run?: SyncRunView } };
   'sync:pause': { args: void; result: { state: EngineState } };
   'sync:resume': { args: void; result: { state: EngineState } };
   'sync:verify': { args: VerifyArgs; result: VerifyReport };

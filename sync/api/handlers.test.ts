@@ -36,6 +36,7 @@ function fakeEngine(): SyncEngine & { emit(state: EngineState): void } {
     pause: () => Promise.resolve(),
     resume: () => Promise.resolve(),
     syncNow: () => undefined,
+    caughtUp: () => ({}),
     status: () => Promise.resolve(status()),
     onStateChange(listener) {
       listeners.add(listener);

@@ -35,6 +35,7 @@ function fakeEngine(name: string, journal: string[], failStart = false) {
     pause: () => Promise.resolve(),
     resume: () => Promise.resolve(),
     syncNow: () => journal.push(`${name}.syncNow`),
+    caughtUp: () => ({}),
     status: () => Promise.resolve({ state } as EngineStatus),
     onStateChange: (listener) => {
       states.add(listener);

@@ -66,6 +66,10 @@ export class LiveEngine implements SyncEngine {
     this.engine.syncNow();
   }
 
+  caughtUp(): Record<string, number> {
+    return this.engine.caughtUp();
+  }
+
   status(): Promise<EngineStatus> {
     return this.engine.status();
   }

@@ -41,6 +41,7 @@ export function localOnlyEngine(instanceId: string, reason: string): SyncEngine 
     resume: () => refuse('resumed'),
     // Nothing to push: "sync now" answers with the state, which says why.
     syncNow: () => undefined,
+    caughtUp: () => ({}),
     status: () => Promise.resolve(status()),
     // The state never changes, and no conflict can open without an engine.
     onStateChange: () => () => undefined,

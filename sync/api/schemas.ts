@@ -21,7 +21,16 @@ export const callSchemas = {
   'app:get-info': noArgs,
   'sync:get-status': noArgs,
   'sync:get-health': noArgs,
-  'sync:run-now': noArgs,
+  'sync:run-now': z
+    .union([
+      z.undefined(),
+      z.null(),
+      z.strictObject({
+        wait: z.boolean().optional(),
+        timeoutMs: z.int().min(1_000).max(600_000).optional(),
+      }),
+    ])
+    .transform((args) => args ?? undefined),
   'sync:pause': noArgs,
   'sync:resume': noArgs,
   'sync:verify': z

@@ -150,6 +150,20 @@ export interface QuarantineView {
   at: string;
 }
 
+/** What a "sync now and wait" did (`sync:run-now` with `wait`). */
+export interface SyncRunView {
+  /** Everything this site had to send was sent and central had nothing more, within the time. */
+  complete: boolean;
+  durationMs: number;
+  /** Changes sent to central, received from it, conflicts met and failed tries meanwhile. */
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+  failures: number;
+  /** Changes from before the request still waiting (0 when complete). */
+  waiting: number;
+}
+
 /** A change of this site waiting in the outbox to be sent to central. */
 export interface OutboxEntryView {
   db: string;

@@ -104,6 +104,11 @@ export interface SyncEngine {
   resume(): Promise<void>;
   /** Pushes due work and polls central now, instead of at the next interval. */
   syncNow(): void;
+  /**
+   * Per synced database, how many polls of central found nothing more to apply: one that grows
+   * after a `syncNow` means everything central had by then is here.
+   */
+  caughtUp(): Record<string, number>;
   status(): Promise<EngineStatus>;
   onStateChange(listener: (state: EngineState) => void): () => void;
   /** A conflict now waits for the operator (manual strategy, unique clash, merge fallback). */
@@ -141,6 +146,8 @@ class Engine implements SyncEngine {
   private resuming: Promise<void> | undefined;
   /** The running pull loops, one per database, for "sync now". */
   private pulls: Pull[] = [];
+  /** Caught-up polls of the pull loops that ended (see caughtUp). */
+  private readonly caughtUpBefore = new Map<string, number>();
   private readonly liveness = new LoopMonitor();
   private lastCounts: StoreCounts | undefined;
   private wakePush: (() => void) | undefined;
@@ -289,6 +296,9 @@ class Engine implements SyncEngine {
     this.transition('connecting');
     const control = (this.syncControl = new AbortController());
     const onProgress = (progress: BootstrapProgress) => this.progress.set(progress.db, progress);
+    // Counted across the pulls of earlier starts and resumes: caughtUp() only grows.
+    for (const pull of this.pulls)
+      this.caughtUpBefore.set(pull.db, (this.caughtUpBefore.get(pull.db) ?? 0) + pull.caughtUp);
     this.pulls = [];
     const loops: Promise<void>[] = [];
     for (const db of ctx.rules.databases) {
@@ -399,6 +409,12 @@ class Engine implements SyncEngine {
   syncNow(): void {
     this.requestPush();
     for (const pull of this.pulls) pull.wake();
+  }
+
+  caughtUp(): Record<string, number> {
+    return Object.fromEntries(
+      this.pulls.map((pull) => [pull.db, (this.caughtUpBefore.get(pull.db) ?? 0) + pull.caughtUp]),
+    );
   }
 
   async status(): Promise<EngineStatus> {

@@ -50,10 +50,12 @@ export class Pull {
   private lastSavedToken: string | undefined;
   private woken = false;
   private endPause: (() => void) | undefined;
+  /** Polls that found nothing more at central (everything before them applied). */
+  caughtUp = 0;
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly db: string,
+    readonly db: string,
     private readonly onProgress?: (progress: { db: string; done: number; total: number }) => void,
   ) {}
 
@@ -165,6 +167,7 @@ export class Pull {
         ) {
           await this.saveIdleToken(stream.resumeToken);
         }
+        if (!event) this.caughtUp += 1;
         // As in capture: only a full batch is followed by another read at once. A stream that
         // has been quiet for a while is polled less often (see pullIdlePollMs).
         if (pullPollMs > 0 && !full) {

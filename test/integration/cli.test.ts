@@ -120,6 +120,44 @@ describe('CLI against a running instance', () => {
     expect((await outpost(['sync', '-d', dir])).code).toBe(0);
   });
 
+  it('sync --wait reports what moved once everything is across, and exits 1 when it cannot be', async () => {
+    const site = cluster.sites[0]!;
+    await site.db
+      .collection('sales')
+      .insertMany([1, 2, 3].map((i) => ({ _id: `wait-${i}`, total: i })) as never[]);
+    await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'wait-p', price: 5 });
+    const run = await outpost(['sync', '--wait', '--json', '-d', dir]);
+    expect(run.code).toBe(0);
+    const { run: report } = run.json<{ run: Record<string, number | boolean> }>();
+    expect(report).toMatchObject({ complete: true, waiting: 0, failures: 0 });
+    // Capture may have sent some before the request; what was waiting then is across now.
+    expect(
+      await cluster.centralDb.collection('sales').countDocuments({ _id: /^wait-/ } as never),
+    ).toBe(3);
+    expect(await site.db.collection('products').countDocuments({ _id: 'wait-p' as never })).toBe(1);
+    const human = await outpost(['sync', '--wait', '-d', dir]);
+    expect(human.out).toMatch(
+      /^In sync after \d+\.\d s: \d+ sent, \d+ received, 0 conflict\(s\)\.$/,
+    );
+
+    site.proxy.cut();
+    try {
+      await site.db.collection('sales').insertOne({ _id: 'wait-offline' as never, total: 4 });
+      await waitFor('the sale queued', async () => (await site.engine.status()).outboxDepth >= 1);
+      const stuck = await outpost(['sync', '--wait', '--timeout', '3', '-d', dir]);
+      expect(stuck.code).toBe(1);
+      expect(stuck.out).toMatch(
+        /^Not done after \d+\.\d s: 1 change\(s\) still waiting; the engine is /,
+      );
+    } finally {
+      site.proxy.restore();
+    }
+    expect((await outpost(['sync', '--wait', '-d', dir])).code).toBe(0);
+    expect(
+      await cluster.centralDb.collection('sales').countDocuments({ _id: 'wait-offline' as never }),
+    ).toBe(1);
+  });
+
   it('conflicts lists, resolve and auto-resolve report that they are not available yet', async () => {
     expect((await outpost(['conflicts', '--json', '-d', dir])).json()).toEqual({ conflicts: [] });
     expect((await outpost(['conflicts', '--state', 'all', '-d', dir])).out).toBe('No conflicts.');

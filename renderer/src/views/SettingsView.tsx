@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import type { EngineStateName } from '../../../sync/api/contract.js';
+import type { EngineStateName, SyncRunView } from '../../../sync/api/contract.js';
 import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
+import { count } from '../format/time.js';
 import { usePolled } from '../hooks/use-polled.js';
 import { ConnectionSettings } from './ConnectionSettings.js';
 import { RulesTable } from './RulesTable.js';
@@ -53,13 +54,32 @@ function SyncControls({ stateName, onChanged }: Props) {
   const canControl =
     stateName !== undefined && stateName !== 'local-only' && stateName !== 'stopped';
 
-  async function run(call: 'sync:pause' | 'sync:resume' | 'sync:run-now', message: string) {
+  async function run(call: 'sync:pause' | 'sync:resume', message: string) {
     setBusy(true);
     setError(null);
     setDone(null);
     try {
       await bridge.invoke(call, undefined);
       setDone(message);
+      onChanged();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  /** Syncs now and waits (up to 30 s) to say what moved. */
+  async function syncNow() {
+    setBusy(true);
+    setError(null);
+    setDone('Syncing…');
+    try {
+      const { run: report } = await bridge.invoke('sync:run-now', {
+        wait: true,
+        timeoutMs: 30_000,
+      });
+      setDone(report ? runWords(report) : 'Sync requested.');
       onChanged();
     } catch (failure) {
       setError(failure);
@@ -97,9 +117,9 @@ function SyncControls({ stateName, onChanged }: Props) {
           type="button"
           className="button"
           disabled={busy || paused || !canControl}
-          onClick={() => void run('sync:run-now', 'Sending waiting changes now.')}
+          onClick={() => void syncNow()}
         >
-          Sync now
+          {busy && done === 'Syncing…' ? 'Syncing…' : 'Sync now'}
         </button>
       </div>
       {done && (
@@ -109,6 +129,16 @@ function SyncControls({ stateName, onChanged }: Props) {
       )}
       <ErrorNote error={error} />
     </section>
+  );
+}
+
+function runWords(run: SyncRunView): string {
+  const moved = `${count(run.pushed, 'change', 'changes')} sent, ${run.pulled.toLocaleString()} received`;
+  const conflicts = run.conflicts > 0 ? `, ${count(run.conflicts, 'conflict', 'conflicts')}` : '';
+  if (run.complete) return `In sync: ${moved}${conflicts}.`;
+  return (
+    `Not finished: ${count(run.waiting, 'change', 'changes')} still waiting ` +
+    `(${moved}${conflicts} meanwhile). Outpost keeps trying by itself.`
   );
 }
 

@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import type { EngineState } from '../contract.js';
+import { InvalidArgumentError, type Command } from 'commander';
+import type { EngineState, SyncRunView } from '../contract.js';
 import {
   connect,
   instanceCommand,
@@ -8,14 +8,9 @@ import {
   type InstanceFlags,
 } from './command-kit.js';
 import type { CliContext } from './context.js';
+import { ExitCode } from './exit-codes.js';
 
 const CONTROLS = [
-  {
-    name: 'sync',
-    call: 'sync:run-now',
-    description: 'push waiting changes and read central now',
-    done: 'Sync requested',
-  },
   {
     name: 'pause',
     call: 'sync:pause',
@@ -30,8 +25,39 @@ const CONTROLS = [
   },
 ] as const;
 
-/** `outpost sync`, `outpost pause`, `outpost resume`. */
+interface SyncFlags extends InstanceFlags {
+  wait?: boolean;
+  timeout?: number;
+}
+
+/** `outpost sync [--wait]`, `outpost pause`, `outpost resume`. */
 export function registerControls(program: Command, context: CliContext): void {
+  instanceCommand(
+    program
+      .command('sync')
+      .description('push waiting changes and read central now')
+      .option(
+        '--wait',
+        'wait until what this site had is sent and central has nothing more, then report ' +
+          'what moved (exit 1 if not done in time)',
+      )
+      .option('--timeout <s>', 'with --wait: how long to wait at most (default 60)', parseSeconds),
+  ).action((flags: SyncFlags) =>
+    runCommand(context, flags, async () => {
+      const client = await connect(flags, context);
+      const result = await client.call(
+        'sync:run-now',
+        flags.wait
+          ? { wait: true, ...(flags.timeout ? { timeoutMs: flags.timeout * 1_000 } : {}) }
+          : undefined,
+      );
+      if (flags.json) printJson(context, result);
+      else if (!result.run) context.out(`Sync requested; the engine is ${describe(result.state)}.`);
+      else context.out(describeRun(result.run, result.state));
+      return result.run && !result.run.complete ? ExitCode.Failure : ExitCode.Ok;
+    }),
+  );
+
   for (const control of CONTROLS) {
     instanceCommand(program.command(control.name).description(control.description)).action(
       (flags: InstanceFlags) =>
@@ -43,6 +69,24 @@ export function registerControls(program: Command, context: CliContext): void {
         }),
     );
   }
+}
+
+export function describeRun(run: SyncRunView, state: EngineState): string {
+  const moved =
+    `${run.pushed} sent, ${run.pulled} received, ${run.conflicts} conflict(s)` +
+    (run.failures > 0 ? `, ${run.failures} failed tries` : '');
+  const took = `${(run.durationMs / 1_000).toFixed(1)} s`;
+  if (run.complete) return `In sync after ${took}: ${moved}.`;
+  return (
+    `Not done after ${took}: ${run.waiting} change(s) still waiting; the engine is ` +
+    `${describe(state)}. Meanwhile: ${moved}.`
+  );
+}
+
+function parseSeconds(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 600)
+    throw new InvalidArgumentError('expected a whole number of seconds from 1 to 600.');
+  return Number(value);
 }
 
 function describe(state: EngineState): string {
