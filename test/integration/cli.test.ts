@@ -131,9 +131,7 @@ describe('CLI against a running instance', () => {
     const { run: report } = run.json<{ run: Record<string, number | boolean> }>();
     expect(report).toMatchObject({ complete: true, waiting: 0, failures: 0 });
     // Capture may have sent some before the request; what was waiting then is across now.
-    expect(
-      await cluster.centralDb.collection('sales').countDocuments({ _id: /^wait-/ } as never),
-    ).toBe(3);
+    expect(await cluster.centralDb.collection('sales').countDocuments({ _id: /^wait-/ })).toBe(3);
     expect(await site.db.collection('products').countDocuments({ _id: 'wait-p' as never })).toBe(1);
     const human = await outpost(['sync', '--wait', '-d', dir]);
     expect(human.out).toMatch(
