@@ -35,6 +35,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
   const { engine } = c;
   /** The effective config: the one started with, then each one a settings change applied. */
   let config = c.config;
+  const effective = () => c.currentConfig?.() ?? config;
   const store = (): LocalStore | undefined => engine.context?.store;
 
   /** The engine's context, for an action that needs a syncing instance; `why` when there is none. */
@@ -145,7 +146,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     },
     'config:get': () =>
       Promise.resolve({
-        config: redactConfig(config),
+        config: redactConfig(effective()),
         file: c.configWriter?.location ?? c.configFile ?? null,
       }),
     'config:update': async ({ patch }) => {
@@ -168,16 +169,18 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       const result = { file, saved: redactDeep(saved) as JsonObject };
       if (!c.applyConfig) return { ...result, applied: [], restartFor: [], restartRequired: true };
       // Saved whatever happens next: a change that fails to apply still runs after a restart.
-      const applied = await c.applyConfig(patch).catch((error: unknown) => {
-        const failure = toOutpostError(error);
-        throw new OutpostError(
-          failure.code,
-          `Saved to ${file}, but putting it into effect failed: ${failure.message}`,
-          { details: { ...failure.details, file }, cause: error },
-        );
-      });
+      const applied = await c
+        .applyConfig(patch)
+        .catch((error: unknown) => {
+          const failure = toOutpostError(error);
+          throw new OutpostError(
+            failure.code,
+            `Saved to ${file}, but putting it into effect failed: ${failure.message}`,
+            { details: { ...failure.details, file }, cause: error },
+          );
+        })
+        .finally(() => c.source.setThresholds(effective().health));
       config = applied.config;
-      c.source.setThresholds(config.health);
       await audit('operator.config-applied', {
         applied: applied.applied,
         restartFor: applied.restartFor,

@@ -72,6 +72,8 @@ export interface ApiHandlerOptions {
    * saved change waits for a restart.
    */
   applyConfig?: ((patch: ConfigPatch) => Promise<ConfigApplied>) | undefined;
+  /** The effective config now, when the host keeps it (a change that failed to apply included). */
+  currentConfig?: (() => Config) | undefined;
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;

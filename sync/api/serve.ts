@@ -13,8 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import machineIdPkg from 'node-machine-id';
-import type { Config } from '../config/index.js';
-import { loadConfig, type ConfigPatch } from '../config/index.js';
+import { loadConfig, type Config, type ConfigPatch } from '../config/index.js';
 import { validateConfig } from '../config/load.js';
 import { deepFreeze, mergePatch } from '../config/merge.js';
 import { configSchema } from '../config/schema.js';
@@ -49,7 +48,7 @@ import {
   type ApiServer,
 } from './http-server.js';
 import { dataLayout, type DataLayout } from './layout.js';
-import { alertKind, HealthAlerts, type Alert } from '../status/alerts.js';
+import { alertKind, alertLevel, HealthAlerts, type Alert } from '../status/alerts.js';
 import type { LiveEngine } from './live-engine.js';
 import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
@@ -247,6 +246,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
         const next = await reload(runtime.config, patch);
         return { config: next, ...(await runtime.apply(next)) };
       },
+      currentConfig: () => runtime.config,
       instanceId: identity.instanceId,
       conflicts: apiConflictService(() => engine.conflicts),
       verify: createVerifyService(engine),
@@ -338,11 +338,10 @@ function reloadFrom(
 
 /** An alert in the sync log, which Activity shows; nothing to write to in local-only mode. */
 async function recordAlert(engine: LiveEngine, alert: Alert): Promise<void> {
-  const level = alert.status === 'fail' ? 'error' : alert.status === 'warn' ? 'warn' : 'info';
   await engine.context?.store.log.insertOne({
     at: new Date(alert.at),
     event: `alert.${alertKind(alert)}`,
-    level,
+    level: alertLevel(alert),
     check: alert.check,
     label: alert.label,
     status: alert.status,

@@ -89,6 +89,11 @@ export function alertKind(alert: Alert): 'raised' | 'eased' | 'cleared' {
   return SEVERITY[alert.status] > SEVERITY[alert.previous] ? 'raised' : 'eased';
 }
 
+/** The log level an alert is recorded at: a failure is an error, a warning a warning. */
+export function alertLevel(alert: Alert): 'error' | 'warn' | 'info' {
+  return alert.status === 'fail' ? 'error' : alert.status === 'warn' ? 'warn' : 'info';
+}
+
 export class HealthAlerts {
   private readonly listeners = new Set<(alert: Alert) => void>();
   private last: Map<HealthCheckName, HealthStatus> | undefined;
@@ -140,9 +145,7 @@ export class HealthAlerts {
   }
 
   private async announce(alert: Alert): Promise<void> {
-    const kind = alertKind(alert);
-    const level = alert.status === 'fail' ? 'error' : alert.status === 'warn' ? 'warn' : 'info';
-    this.log[level]({ event: `alert.${kind}`, ...alert });
+    this.log[alertLevel(alert)]({ event: `alert.${alertKind(alert)}`, ...alert });
     await this.options
       .record?.(alert)
       .catch((error: unknown) => this.log.debug({ event: 'alerts.record-failed', error }));
