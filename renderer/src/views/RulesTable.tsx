@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ConfigView, JsonObject } from '../../../sync/api/contract.js';
 import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
@@ -169,49 +169,28 @@ export function RulesTable({
       {draft.databases.length === 0 ? (
         <p>No database is set up to sync: this computer keeps its data to itself.</p>
       ) : (
-        <ul className="chips" aria-labelledby="databases-title">
-          {draft.databases.map((db) => (
-            <li key={db.name} className="chip">
-              <span className="mono">{db.name}</span>
-              <button
-                type="button"
-                className="chip-remove"
-                aria-label={`Stop syncing database ${db.name}`}
-                disabled={!writable}
-                onClick={() =>
-                  edit((next) => {
-                    next.databases = next.databases.filter((d) => d.name !== db.name);
-                  })
-                }
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
+        <Chips
+          names={draft.databases.map((db) => db.name)}
+          labelledBy="databases-title"
+          removeLabel={(name) => `Stop syncing database ${name}`}
+          disabled={!writable}
+          onRemove={(name) =>
+            edit((next) => {
+              next.databases = next.databases.filter((d) => d.name !== name);
+            })
+          }
+        />
       )}
       {writable && (
-        <form
-          className="inline-form add-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            addDatabase();
-          }}
-        >
-          <label className="visually-hidden" htmlFor="new-database">
-            Database to sync
-          </label>
-          <input
-            id="new-database"
-            className="mono"
-            placeholder="database name"
-            value={newDb}
-            onChange={(event) => setNewDb(event.target.value)}
-          />
-          <button type="submit" className="button">
-            Add database
-          </button>
-        </form>
+        <AddForm
+          id="new-database"
+          label="Database to sync"
+          placeholder="database name"
+          value={newDb}
+          onChange={setNewDb}
+          onAdd={addDatabase}
+          button="Add database"
+        />
       )}
 
       <h4>Collections with their own rule</h4>
@@ -289,12 +268,14 @@ export function RulesTable({
         <p>None: every collection syncs both ways.</p>
       )}
       {writable && draft.databases.length > 0 && (
-        <form
-          className="inline-form add-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            addRule();
-          }}
+        <AddForm
+          id="new-rule"
+          label="Collection to give a rule"
+          placeholder="collection name"
+          value={newColl}
+          onChange={setNewColl}
+          onAdd={addRule}
+          button="Add rule"
         >
           {several && (
             <select
@@ -307,69 +288,35 @@ export function RulesTable({
               ))}
             </select>
           )}
-          <label className="visually-hidden" htmlFor="new-rule">
-            Collection to give a rule
-          </label>
-          <input
-            id="new-rule"
-            className="mono"
-            placeholder="collection name"
-            value={newColl}
-            onChange={(event) => setNewColl(event.target.value)}
-          />
-          <button type="submit" className="button">
-            Add rule
-          </button>
-        </form>
+        </AddForm>
       )}
 
       <h4 id="exclude-title">Never synced, in any database</h4>
       {draft.exclude.length === 0 ? (
         <p>None.</p>
       ) : (
-        <ul className="chips" aria-labelledby="exclude-title">
-          {draft.exclude.map((name) => (
-            <li key={name} className="chip">
-              <span className="mono">{name}</span>
-              <button
-                type="button"
-                className="chip-remove"
-                aria-label={`Sync ${name} again`}
-                disabled={!writable}
-                onClick={() =>
-                  edit((next) => {
-                    next.exclude = next.exclude.filter((e) => e !== name);
-                  })
-                }
-              >
-                ×
-              </button>
-            </li>
-          ))}
-        </ul>
+        <Chips
+          names={draft.exclude}
+          labelledBy="exclude-title"
+          removeLabel={(name) => `Sync ${name} again`}
+          disabled={!writable}
+          onRemove={(name) =>
+            edit((next) => {
+              next.exclude = next.exclude.filter((e) => e !== name);
+            })
+          }
+        />
       )}
       {writable && (
-        <form
-          className="inline-form add-form"
-          onSubmit={(event) => {
-            event.preventDefault();
-            addExclude();
-          }}
-        >
-          <label className="visually-hidden" htmlFor="new-exclude">
-            Collection never to sync
-          </label>
-          <input
-            id="new-exclude"
-            className="mono"
-            placeholder="collection name"
-            value={newExclude}
-            onChange={(event) => setNewExclude(event.target.value)}
-          />
-          <button type="submit" className="button">
-            Never sync
-          </button>
-        </form>
+        <AddForm
+          id="new-exclude"
+          label="Collection never to sync"
+          placeholder="collection name"
+          value={newExclude}
+          onChange={setNewExclude}
+          onAdd={addExclude}
+          button="Never sync"
+        />
       )}
 
       {problem && (
@@ -410,5 +357,70 @@ export function RulesTable({
       </div>
       <ErrorNote error={error} />
     </>
+  );
+}
+
+/** Names in a row, each with a button that removes it. */
+function Chips(props: {
+  names: readonly string[];
+  labelledBy: string;
+  removeLabel: (name: string) => string;
+  disabled: boolean;
+  onRemove: (name: string) => void;
+}) {
+  return (
+    <ul className="chips" aria-labelledby={props.labelledBy}>
+      {props.names.map((name) => (
+        <li key={name} className="chip">
+          <span className="mono">{name}</span>
+          <button
+            type="button"
+            className="chip-remove"
+            aria-label={props.removeLabel(name)}
+            disabled={props.disabled}
+            onClick={() => props.onRemove(name)}
+          >
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** One name typed and added: a field (labelled for screen readers) and its button. */
+function AddForm(props: {
+  id: string;
+  label: string;
+  placeholder: string;
+  value: string;
+  onChange: (value: string) => void;
+  onAdd: () => void;
+  button: string;
+  children?: ReactNode;
+}) {
+  return (
+    <form
+      className="inline-form add-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onAdd();
+      }}
+    >
+      {props.children}
+      <label className="visually-hidden" htmlFor={props.id}>
+        {props.label}
+      </label>
+      <input
+        id={props.id}
+        className="mono"
+        placeholder={props.placeholder}
+        value={props.value}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+      <button type="submit" className="button">
+        {props.button}
+      </button>
+    </form>
   );
 }
