@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, queue, quarantine, sites, verify, config, open) and doctor, registered together: `registerAll(program, context)`.
+ * auto-resolve, queue, quarantine, sites, verify, config, open), doctor and service, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerConfig } from './config-command.js';
@@ -11,6 +11,7 @@ import { registerDoctor } from './doctor-command.js';
 import { registerOpen } from './open-command.js';
 import { registerQuarantine } from './quarantine-commands.js';
 import { registerQueue } from './queue-command.js';
+import { registerService } from './service-command.js';
 import { registerSites } from './sites-command.js';
 import { registerStatus } from './status-command.js';
 import { registerVerify } from './verify-command.js';
@@ -28,4 +29,5 @@ export function registerAll(program: Command, context: CliContext): void {
   registerConfig(program, context);
   registerDoctor(program, context);
   registerOpen(program, context);
+  registerService(program, context);
 }
