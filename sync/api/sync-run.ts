@@ -29,11 +29,12 @@ export async function syncRun(
     await sleep(options.pollMs ?? 100);
     const state = (await engine.status()).state.name;
     waiting = await waitingSince(engine, cutoff);
+    // Checked first: a local-only or paused engine has nothing waiting and polls nothing.
+    if (CANNOT_SYNC.has(state)) break;
     if (waiting === 0 && pulledSince(marks, engine.caughtUp())) {
       complete = true;
       break;
     }
-    if (CANNOT_SYNC.has(state)) break;
     if (state === 'offline' && Date.now() - started > OFFLINE_GRACE_MS) break;
   }
   const after = await engine.status();
