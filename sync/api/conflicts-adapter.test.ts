@@ -6,6 +6,7 @@ import { isOutpostError } from '../errors.js';
 import { apiConflictService } from './conflicts-adapter.js';
 
 const ID = new ObjectId('65a1b2c3d4e5f60718293a4b');
+const autoArgs: unknown[] = [];
 
 function fakeService(calls: { id: string; action: ConflictAction }[]): ConflictService {
   return {
@@ -20,7 +21,10 @@ function fakeService(calls: { id: string; action: ConflictAction }[]): ConflictS
         resolution: { outcome, by: 'operator', doc: null, v: null, at: new Date() },
       } as ConflictRecord);
     },
-    autoResolve: () => Promise.resolve({ resolved: 2, skipped: 1, failed: 0, remaining: 3 }),
+    autoResolve: (options) => {
+      autoArgs.push(options);
+      return Promise.resolve({ resolved: 2, skipped: 1, failed: 0, remaining: 3 });
+    },
   };
 }
 
@@ -44,7 +48,13 @@ describe('apiConflictService', () => {
     expect(merged.doc['qty']).toBe(3);
     await api.resolve({ id: ID.toHexString(), keep: 'renamed', field: 'sku', value: 'A-1-b' });
     expect(calls[2]?.action).toEqual({ keep: 'renamed', field: 'sku', value: 'A-1-b' });
-    expect(await api.autoResolve({ strategy: 'lww' })).toEqual({ resolved: 2, remaining: 3 });
+    expect(await api.autoResolve({ strategy: 'lww', max: 500 })).toEqual({
+      resolved: 2,
+      skipped: 1,
+      failed: 0,
+      remaining: 3,
+    });
+    expect(autoArgs).toEqual([{ strategy: 'lww', max: 500 }]);
   });
 
   it('refuses with INVALID_STATE while the engine has no service yet', async () => {

@@ -45,8 +45,8 @@ export function apiConflictService(
       };
     },
     async autoResolve(args) {
-      const { resolved, remaining } = await service().autoResolve(args);
-      return { resolved, remaining };
+      const { resolved, skipped, failed, remaining } = await service().autoResolve(args);
+      return { resolved, skipped, failed, remaining };
     },
   };
 }

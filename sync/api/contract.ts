@@ -61,6 +61,8 @@ export interface AutoResolveArgs {
    * every open conflict goes by this strategy.
    */
   strategy?: 'lww' | 'site-wins' | 'central-wins';
+  /** How many open conflicts to look at, oldest first (1 to 10000, default 100). */
+  max?: number;
 }
 
 export interface ListLogArgs {

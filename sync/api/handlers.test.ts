@@ -133,7 +133,7 @@ describe('createApiHandlers().invoke', () => {
           seen.push(args),
           Promise.resolve({ id: args.id, state: 'resolved', outcome: args.keep })
         ),
-        autoResolve: () => Promise.resolve({ resolved: 2, remaining: 0 }),
+        autoResolve: () => Promise.resolve({ resolved: 2, skipped: 0, failed: 0, remaining: 0 }),
       },
     });
     const id = '65a1b2c3d4e5f60718293a4b';
@@ -145,6 +145,15 @@ describe('createApiHandlers().invoke', () => {
       outcome: 'merged',
     });
     expect(seen).toEqual([{ id, keep: 'merged', doc: { qty: 3 } }]);
+    expect(await handlers.invoke('conflicts:auto-resolve', { max: 5_000 })).toEqual({
+      resolved: 2,
+      skipped: 0,
+      failed: 0,
+      remaining: 0,
+    });
+    expect((await failure(handlers.invoke('conflicts:auto-resolve', { max: 0 }))).code).toBe(
+      'INVALID_ARGS',
+    );
     expect((await failure(handlers.invoke('conflicts:resolve', { id, keep: 'merged' }))).code).toBe(
       'INVALID_ARGS',
     );

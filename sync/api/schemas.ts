@@ -71,6 +71,7 @@ export const callSchemas = {
       db: name.optional(),
       coll: name.optional(),
       strategy: z.enum(['lww', 'site-wins', 'central-wins']).optional(),
+      max: z.int().min(1).max(10_000).optional(),
     })
     .prefault({}),
   'log:list': z

@@ -218,6 +218,11 @@ export interface ResolveConflictResult {
 
 export interface AutoResolveResult {
   resolved: number;
+  /** Looked at and left open: not a simple case (without a strategy). */
+  skipped: number;
+  /** Their resolution failed (central unreachable meanwhile, ...): still open. */
+  failed: number;
+  /** Open conflicts after the run, in every collection. */
   remaining: number;
 }
 

@@ -27,6 +27,7 @@ interface AutoFlags extends InstanceFlags {
   db?: string;
   collection?: string;
   strategy?: 'lww' | 'site-wins' | 'central-wins';
+  max?: number;
 }
 
 /** `outpost conflicts`, `outpost resolve <id>`, `outpost auto-resolve`. */
@@ -101,6 +102,11 @@ export function registerConflicts(program: Command, context: CliContext): void {
           'site-wins',
           'central-wins',
         ]),
+      )
+      .option(
+        '--max <n>',
+        'look at most at this many, oldest first (1-10000, default 100)',
+        parseLimit,
       ),
   ).action((flags: AutoFlags) =>
     runCommand(context, flags, async () => {
@@ -110,9 +116,15 @@ export function registerConflicts(program: Command, context: CliContext): void {
         ...(flags.db ? { db: flags.db } : {}),
         ...(flags.collection ? { coll: flags.collection } : {}),
         ...(flags.strategy ? { strategy: flags.strategy } : {}),
+        ...(flags.max ? { max: flags.max } : {}),
       });
       if (flags.json) return printJson(context, result);
-      context.out(`${result.resolved} conflicts resolved, ${result.remaining} still open.`);
+      context.out(
+        `${result.resolved} conflicts resolved` +
+          (result.skipped > 0 ? `, ${result.skipped} left for you (not a simple case)` : '') +
+          (result.failed > 0 ? `, ${result.failed} failed (see the log)` : '') +
+          `; ${result.remaining} still open.`,
+      );
     }),
   );
 }
