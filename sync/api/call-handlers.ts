@@ -15,6 +15,7 @@ import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listOutbox, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
 import { syncRun } from './sync-run.js';
+import { postAlert } from '../status/alerts.js';
 import { listSites, retireSite } from '../sites/registry.js';
 import type { JsonObject } from './views.js';
 
@@ -191,6 +192,30 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         restartFor: applied.restartFor,
         restartRequired: applied.restartFor.length > 0,
       };
+    },
+    'alerts:test': async ({ url }) => {
+      const target = url ?? effective().alerts.webhookUrl;
+      if (!target)
+        throw new OutpostError(
+          ErrorCode.InvalidArgs,
+          'No alert webhook is set: give the address to test, or set alerts.webhookUrl.',
+        );
+      try {
+        await postAlert(target, {
+          kind: 'test',
+          check: null,
+          status: 'pass',
+          message: 'A test alert from Outpost: alerts reach this address.',
+          instanceId: c.instanceId,
+          at: new Date().toISOString(),
+        });
+        return { ok: true, message: 'The test alert was taken (the receiver answered 2xx).' };
+      } catch (error) {
+        return {
+          ok: false,
+          message: `The test alert did not get through: ${error instanceof Error ? error.message : String(error)}.`,
+        };
+      }
     },
     'settings:test-connection': async ({ uri }) => {
       const result = await testCentralConnection(uri);

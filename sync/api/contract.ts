@@ -87,6 +87,11 @@ export interface RunNowArgs {
   timeoutMs?: number;
 }
 
+export interface TestAlertArgs {
+  /** Where to send the test; default the configured `alerts.webhookUrl`. */
+  url?: string;
+}
+
 export interface ListOutboxArgs {
   db?: string;
   coll?: string;
@@ -144,6 +149,7 @@ export interface BridgeCalls {
   'config:get': { args: void; result: ConfigView };
   'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
+  'alerts:test': { args: TestAlertArgs; result: { ok: boolean; message: string } };
 }
 
 export interface BridgeEvents {
@@ -186,6 +192,7 @@ export const BRIDGE_CALLS = [
   'config:get',
   'config:update',
   'settings:test-connection',
+  'alerts:test',
 ] as const satisfies readonly BridgeCallName[];
 
 export const BRIDGE_EVENTS = [

@@ -120,6 +120,16 @@ describe('createApiHandlers().invoke', () => {
     );
   });
 
+  it('refuses a test alert without an http(s) address to send it to', async () => {
+    const { handlers } = await setup();
+    const none = await failure(handlers.invoke('alerts:test', {}));
+    expect(none.code).toBe('INVALID_ARGS');
+    expect(none.message).toContain('No alert webhook is set');
+    const ftp = await failure(handlers.invoke('alerts:test', { url: 'ftp://example.com/x' }));
+    expect(ftp.code).toBe('INVALID_ARGS');
+    expect(ftp.message).toContain('an http:// or https:// address');
+  });
+
   it('calls through to the conflict service when there is one', async () => {
     const engine = fakeEngine();
     const config = await loadConfig({ overrides: { dataDir: os.tmpdir() } });

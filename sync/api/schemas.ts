@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { BridgeCallName, BridgeCalls } from './contract.js';
+import { webhookUrl } from '../config/schema.js';
 
 /** Calls without arguments accept nothing, null or `{}` (an empty JSON body). */
 const noArgs = z
@@ -105,6 +106,7 @@ export const callSchemas = {
   'config:get': noArgs,
   'config:update': z.strictObject({ patch: jsonObject }),
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),
+  'alerts:test': z.strictObject({ url: webhookUrl.optional() }).prefault({}),
 } satisfies { [K in BridgeCallName]: z.ZodType<BridgeCalls[K]['args']> };
 
 export type CallSchemas = typeof callSchemas;

@@ -58,7 +58,7 @@ const mongoUri = z.string().refine((uri) => /^mongodb(\+srv)?:\/\//.test(uri), {
   error: 'a connection string starting with mongodb:// or mongodb+srv://',
 });
 
-const webhookUrl = z.string().refine(
+export const webhookUrl = z.string().refine(
   (url) => {
     try {
       return ['http:', 'https:'].includes(new URL(url).protocol);

@@ -158,17 +158,11 @@ export class HealthAlerts {
 
   private async deliver(url: string, alert: Alert): Promise<void> {
     const tries = this.options.webhookTries ?? 3;
-    const body = JSON.stringify({ ...alert, kind: alertKind(alert), hostname: hostname() });
+    const body = { ...alert, kind: alertKind(alert) };
     for (let attempt = 1; attempt <= tries; attempt++) {
       try {
-        const reply = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(10_000),
-        });
-        if (reply.ok) return;
-        throw new Error(`HTTP ${reply.status}`);
+        await postAlert(url, body);
+        return;
       } catch (error) {
         const last = attempt === tries;
         this.log[last ? 'warn' : 'debug']({
@@ -183,6 +177,17 @@ export class HealthAlerts {
       }
     }
   }
+}
+
+/** One POST of an alert's JSON (with this machine's name); throws unless the receiver took it. */
+export async function postAlert(url: string, body: Record<string, unknown>): Promise<void> {
+  const reply = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...body, hostname: hostname() }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!reply.ok) throw new Error(`HTTP ${reply.status} ${reply.statusText}`.trim());
 }
 
 function safeHost(url: string): string {

@@ -13,7 +13,9 @@ test('settings test a connection string and explain what is wrong; sync can be p
   const field = page.getByRole('textbox', { name: 'Central connection string' });
   const testButton = page.getByRole('button', { name: 'Test connection' });
   const result = page.getByTestId('connection-result');
-  const save = page.getByRole('button', { name: 'Save', exact: true });
+  const save = page
+    .getByRole('region', { name: 'Central database' })
+    .getByRole('button', { name: 'Save', exact: true });
 
   await field.fill('mongo://central.example.com/shop');
   await testButton.click();

@@ -4,6 +4,7 @@ import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { count } from '../format/time.js';
 import { usePolled } from '../hooks/use-polled.js';
+import { AlertSettings } from './AlertSettings.js';
 import { ConnectionSettings } from './ConnectionSettings.js';
 import { RulesTable } from './RulesTable.js';
 
@@ -20,6 +21,7 @@ export function SettingsView({ stateName, onChanged }: Props) {
     <>
       <SyncControls stateName={stateName} onChanged={onChanged} />
       <ConnectionSettings config={config.data} onSaved={config.refresh} />
+      <AlertSettings config={config.data} onSaved={config.refresh} />
       <PosConnection localUri={info.data?.localUri ?? null} />
       <section className="card" aria-labelledby="rules-title">
         <h3 id="rules-title">Collection rules</h3>
