@@ -34,9 +34,8 @@ function notImplemented(call: string, what: string): OutpostError {
 
 export function createCallHandlers(c: CallContext): CallHandlers {
   const { engine } = c;
-  /** The effective config: the one started with, then each one a settings change applied. */
-  let config = c.config;
-  const effective = () => c.currentConfig?.() ?? config;
+  /** The effective config: the host's when it applies changes, else the one started with. */
+  const effective = () => c.liveConfig?.current() ?? c.config;
   const store = (): LocalStore | undefined => engine.context?.store;
 
   /** The engine's context, for an action that needs a syncing instance; `why` when there is none. */
@@ -168,10 +167,10 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       }
       await audit('operator.config-updated', { keys: Object.keys(patch) });
       const result = { file, saved: redactDeep(saved) as JsonObject };
-      if (!c.applyConfig) return { ...result, applied: [], restartFor: [], restartRequired: true };
+      if (!c.liveConfig) return { ...result, applied: [], restartFor: [], restartRequired: true };
       // Saved whatever happens next: a change that fails to apply still runs after a restart.
-      const applied = await c
-        .applyConfig(patch)
+      const applied = await c.liveConfig
+        .apply(patch)
         .catch((error: unknown) => {
           const failure = toOutpostError(error);
           throw new OutpostError(
@@ -181,7 +180,6 @@ export function createCallHandlers(c: CallContext): CallHandlers {
           );
         })
         .finally(() => c.source.setThresholds(effective().health));
-      config = applied.config;
       await audit('operator.config-applied', {
         applied: applied.applied,
         restartFor: applied.restartFor,

@@ -48,11 +48,6 @@ export interface ConfigWriter {
   update(patch: ConfigPatch): Promise<ConfigFileInput>;
 }
 
-/** The effective config after a saved change, and what of the change is in effect. */
-export interface ConfigApplied extends AppliedConfig {
-  config: Config;
-}
-
 /** Verify and repair; provided by the verify work, absent until then. */
 export interface VerifyService {
   verify(args: VerifyArgs): Promise<VerifyReport>;
@@ -67,13 +62,12 @@ export interface ApiHandlerOptions {
   /** Where `config:update` saves instead of `configFile` (the desktop app's settings store). */
   configWriter?: ConfigWriter | undefined;
   /**
-   * Puts the config saved by `config:update` into effect as far as it can without a restart:
-   * reads the effective config again (file, environment, flags) and applies it. Without it every
-   * saved change waits for a restart.
+   * A host that applies settings changes while it runs. `apply` puts the config saved by
+   * `config:update` into effect as far as it can without a restart (it reads the effective config
+   * again: file, environment, flags); `current` is the effective config now, a change that failed
+   * to apply included. Without it `config` stands, and every saved change waits for a restart.
    */
-  applyConfig?: ((patch: ConfigPatch) => Promise<ConfigApplied>) | undefined;
-  /** The effective config now, when the host keeps it (a change that failed to apply included). */
-  currentConfig?: (() => Config) | undefined;
+  liveConfig?: { current(): Config; apply(patch: ConfigPatch): Promise<AppliedConfig> } | undefined;
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;

@@ -34,12 +34,7 @@ import {
 } from '../mongod/index.js';
 import { apiConflictService } from './conflicts-adapter.js';
 import type { SyncMode } from './engine-options.js';
-import {
-  createApiHandlers,
-  type ApiHandlers,
-  type ConfigApplied,
-  type ConfigWriter,
-} from './handlers.js';
+import { createApiHandlers, type ApiHandlers, type ConfigWriter } from './handlers.js';
 import {
   apiTokenFile,
   createApiServer,
@@ -53,8 +48,6 @@ import type { LiveEngine } from './live-engine.js';
 import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
 import { createVerifyService } from '../verify/service.js';
-
-export { CENTRAL_SERVER_SELECTION_TIMEOUT_MS } from './sync-runtime.js';
 
 export interface StartOutpostOptions {
   config: Config;
@@ -242,11 +235,10 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       config,
       configFile: options.configFile,
       configWriter: options.configWriter,
-      applyConfig: async (patch): Promise<ConfigApplied> => {
-        const next = await reload(runtime.config, patch);
-        return { config: next, ...(await runtime.apply(next)) };
+      liveConfig: {
+        current: () => runtime.config,
+        apply: async (patch) => runtime.apply(await reload(runtime.config, patch)),
       },
-      currentConfig: () => runtime.config,
       instanceId: identity.instanceId,
       conflicts: apiConflictService(() => engine.conflicts),
       verify: createVerifyService(engine),

@@ -28,7 +28,7 @@ import { localOnlyEngine } from './local-only-engine.js';
 import type { AppliedConfig } from './views.js';
 
 /** Central is often across the internet: give up a server selection after 5 s, then retry. */
-export const CENTRAL_SERVER_SELECTION_TIMEOUT_MS = 5_000;
+const CENTRAL_SERVER_SELECTION_TIMEOUT_MS = 5_000;
 
 export interface SyncRuntimeOptions {
   config: Config;

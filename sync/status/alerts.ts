@@ -11,7 +11,6 @@
  */
 import { hostname } from 'node:os';
 import type { Logger } from '../logging/logger.js';
-import { redactUri } from '../logging/redact.js';
 import { sleep } from '../util/backoff.js';
 import type { HealthCheckName, HealthReport, HealthStatus } from './health.js';
 
@@ -168,7 +167,7 @@ export class HealthAlerts {
         this.log[last ? 'warn' : 'debug']({
           event: last ? 'alerts.webhook-failed' : 'alerts.webhook-retry',
           // The URL may carry a token: only its host is logged.
-          webhook: redactUri(safeHost(url)),
+          webhook: safeHost(url),
           attempt,
           error,
         });

@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../sync/api/cli.js';
 import type {
   ConfigUpdateResult,
   ConfigView,
@@ -25,6 +24,7 @@ import { findFreePort, isPortFree } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
 import { recordPid } from '../harness/processes.js';
+import { runOutpost as outpost } from '../harness/run-outpost.js';
 import { waitFor } from '../harness/sync-cluster.js';
 
 const started: OutpostInstance[] = [];
@@ -56,23 +56,15 @@ async function start(name: string, patch: ConfigPatch, prepare: string[] = [], d
       for (const db of prepare) await local.db(db).createCollection('sales');
     },
   });
+  return track(instance);
+}
+
+/** Stopped and its data removed after the test; its mongod is killed if the run dies. */
+function track(instance: OutpostInstance): OutpostInstance {
   started.push(instance);
   const state = instance.supervisor.state;
   if (state.name === 'running') recordPid(state.pid);
   return instance;
-}
-
-/** `outpost <args>` in this process, as bin/outpost.js runs it. */
-async function outpost(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['node', 'outpost', ...args], {
-    env: {},
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    onStopSignal: () => () => undefined,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** GET of an API route with the instance's token, as a monitoring probe would send it. */
@@ -289,15 +281,14 @@ describe('startOutpost', () => {
     );
     try {
       await central.db(db).createCollection('sales');
-      const instance = await startOutpost({
-        config: await loadConfig({ file }),
-        configFile: file,
-        mongodBinary: inject('mongo').binary,
-        machineId: () => 'test-machine-live-config',
-      });
-      started.push(instance);
-      const state = instance.supervisor.state;
-      if (state.name === 'running') recordPid(state.pid);
+      const instance = track(
+        await startOutpost({
+          config: await loadConfig({ file }),
+          configFile: file,
+          mongodBinary: inject('mongo').binary,
+          machineId: () => 'test-machine-live-config',
+        }),
+      );
       const events: string[] = [];
       instance.engine.onStateChange((next) => events.push(next.name));
       const pos = new MongoClient(instance.localUri);

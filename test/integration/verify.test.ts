@@ -10,8 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Db, Document, Timestamp } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../sync/api/cli.js';
-import type { CliContext } from '../../sync/api/cli/context.js';
 import { createApiHandlers, type ApiHandlers } from '../../sync/api/handlers.js';
 import {
   apiTokenFile,
@@ -34,6 +32,7 @@ import {
   type TestCluster,
   type TestSite,
 } from '../harness/sync-cluster.js';
+import { runOutpost as outpost } from '../harness/run-outpost.js';
 
 let cluster: TestCluster | undefined;
 const cleanups: (() => Promise<void>)[] = [];
@@ -345,20 +344,6 @@ describe('verify of a push-only collection', () => {
 });
 
 describe('outpost verify', () => {
-  async function outpost(args: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const cli: CliContext = {
-      env: {},
-      out: (line) => out.push(line),
-      err: (line) => err.push(line),
-      onStopSignal: () => () => undefined,
-    };
-    const code = await runCli(['node', 'outpost', ...args], cli);
-    const text = out.join('\n');
-    return { code, out: text, err: err.join('\n'), json: () => JSON.parse(text) as VerifyReport };
-  }
-
   it('exits 1 while differences remain and 0 once repaired', async () => {
     cluster = await createCluster({ sites: 1 });
     const c = cluster;
@@ -394,8 +379,12 @@ describe('outpost verify', () => {
 
     const report = await outpost(['verify', '--json', '-d', dir]);
     expect(report.code).toBe(1);
-    expect(report.json().totals).toMatchObject({ differing: 2, repaired: 0, remaining: 2 });
-    expect(sorted(collection(report.json(), 'sales').ids)).toEqual(['s02', 's09']);
+    expect(report.json<VerifyReport>().totals).toMatchObject({
+      differing: 2,
+      repaired: 0,
+      remaining: 2,
+    });
+    expect(sorted(collection(report.json<VerifyReport>(), 'sales').ids)).toEqual(['s02', 's09']);
 
     const human = await outpost(['verify', '--coll', 'sales', '-d', dir]);
     expect(human.code).toBe(1);
@@ -406,7 +395,11 @@ describe('outpost verify', () => {
 
     const repair = await outpost(['verify', '--repair', '--json', '-d', dir]);
     expect(repair.code).toBe(0);
-    expect(repair.json().totals).toMatchObject({ differing: 2, repaired: 2, remaining: 0 });
+    expect(repair.json<VerifyReport>().totals).toMatchObject({
+      differing: 2,
+      repaired: 2,
+      remaining: 0,
+    });
     await waitFor('convergence', () => converged(c, ['sales']));
 
     const clean = await outpost(['verify', '-d', dir]);

@@ -2,25 +2,13 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../cli.js';
+import { runOutpost as outpost } from '../../../test/harness/run-outpost.js';
 import { systemdUnit } from './service-command.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
   for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
 });
-
-async function outpost(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(['node', 'outpost', ...args], {
-    env: {},
-    out: (line) => out.push(line),
-    err: (line) => err.push(line),
-    onStopSignal: () => () => undefined,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 async function siteConfig(dataDir: string | undefined = undefined) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'outpost-service-'));
