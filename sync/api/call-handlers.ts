@@ -191,6 +191,25 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         restartRequired: applied.restartFor.length > 0,
       };
     },
+    'config:reload': async () => {
+      const reload = c.liveConfig?.reload;
+      if (!reload)
+        throw new OutpostError(
+          ErrorCode.InvalidState,
+          'This instance was started without a config file, so there is nothing to read again. ' +
+            'Start it with --config <file> to change settings by editing the file.',
+        );
+      const file = c.configWriter?.location ?? c.configFile ?? null;
+      const applied = await reload().finally(() => c.source.setThresholds(effective().health));
+      // A file saved by config:update is read again by the watcher: nothing changed, no entry.
+      if (applied.applied.length > 0 || applied.restartFor.length > 0)
+        await audit('config.reloaded', {
+          file,
+          applied: applied.applied,
+          restartFor: applied.restartFor,
+        });
+      return { file, ...applied, restartRequired: applied.restartFor.length > 0 };
+    },
     'alerts:test': async ({ url }) => {
       const target = url ?? effective().alerts.webhookUrl;
       if (!target)

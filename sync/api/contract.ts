@@ -10,6 +10,7 @@ import type {
   AutoResolveResult,
   CollectionView,
   ConnectionTestResult,
+  ConfigReloadResult,
   ConfigUpdateResult,
   ConfigView,
   ConflictState,
@@ -148,6 +149,8 @@ export interface BridgeCalls {
   };
   'config:get': { args: void; result: ConfigView };
   'config:update': { args: UpdateConfigArgs; result: ConfigUpdateResult };
+  /** Reads the config file (and the other layers) again and applies what changed. */
+  'config:reload': { args: void; result: ConfigReloadResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
   'alerts:test': { args: TestAlertArgs; result: { ok: boolean; message: string } };
 }
@@ -191,6 +194,7 @@ export const BRIDGE_CALLS = [
   'sites:retire',
   'config:get',
   'config:update',
+  'config:reload',
   'settings:test-connection',
   'alerts:test',
 ] as const satisfies readonly BridgeCallName[];

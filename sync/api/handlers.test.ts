@@ -195,6 +195,13 @@ describe('createApiHandlers().invoke', () => {
     expect(error.code).toBe('CONFIG_NOT_WRITABLE');
   });
 
+  it('refuses config:reload when there is no file to read again', async () => {
+    const { handlers } = await setup();
+    const error = await failure(handlers.invoke('config:reload', undefined));
+    expect(error.code).toBe('INVALID_STATE');
+    expect(error.message).toContain('--config <file>');
+  });
+
   it('sends the current state to a new listener, then every change', async () => {
     const { engine, handlers } = await setup();
     const seen: string[] = [];

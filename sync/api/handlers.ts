@@ -66,8 +66,16 @@ export interface ApiHandlerOptions {
    * `config:update` into effect as far as it can without a restart (it reads the effective config
    * again: file, environment, flags); `current` is the effective config now, a change that failed
    * to apply included. Without it `config` stands, and every saved change waits for a restart.
+   * `reload`, when the settings live somewhere that can be read again (a file edited by hand),
+   * reads them and applies what changed (`config:reload`).
    */
-  liveConfig?: { current(): Config; apply(patch: ConfigPatch): Promise<AppliedConfig> } | undefined;
+  liveConfig?:
+    | {
+        current(): Config;
+        apply(patch: ConfigPatch): Promise<AppliedConfig>;
+        reload?: (() => Promise<AppliedConfig>) | undefined;
+      }
+    | undefined;
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;

@@ -105,6 +105,7 @@ export const callSchemas = {
   'sites:retire': z.strictObject({ instanceId: z.string().min(1).max(200) }),
   'config:get': noArgs,
   'config:update': z.strictObject({ patch: jsonObject }),
+  'config:reload': noArgs,
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),
   'alerts:test': z.strictObject({ url: webhookUrl.optional() }).prefault({}),
 } satisfies { [K in BridgeCallName]: z.ZodType<BridgeCalls[K]['args']> };

@@ -48,6 +48,9 @@ import type { LiveEngine } from './live-engine.js';
 import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
 import { createVerifyService } from '../verify/service.js';
+import { watchConfigFile } from '../config/watch.js';
+import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
+import type { ConfigReloadResult } from './views.js';
 
 export interface StartOutpostOptions {
   config: Config;
@@ -78,6 +81,11 @@ export interface StartOutpostOptions {
    * without either, the saved change is merged into the running config.
    */
   reloadConfig?: (() => Promise<Config>) | undefined;
+  /**
+   * Applies edits to `configFile` made by hand while Outpost runs, as `config:reload` does.
+   * Default true; not with a `configWriter`.
+   */
+  watchConfigFile?: boolean | undefined;
   /** Where the instance identity is kept; defaults to `<dataDir>/identity.json`. */
   identityStore?: IdentityStore | undefined;
   /** Reported by `app:get-info`; false in the desktop app. Defaults to true. */
@@ -203,9 +211,11 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   let handlers: ApiHandlers | undefined;
   let server: ApiServer | undefined;
   let alerts: HealthAlerts | undefined;
+  let unwatchConfig: (() => void) | undefined;
   const uiDir = builtUi(options.uiDir);
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
+    unwatchConfig?.();
     // The API first: no request may reach an engine that is stopping or clients being closed.
     await server?.close();
     handlers?.close();
@@ -228,6 +238,10 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await options.prepareLocal?.(local);
     await runtime.start();
     const reload = reloadFrom(options, env);
+    // Whether the settings can be read again from where they live (a file, the settings store).
+    const rereadable =
+      options.reloadConfig !== undefined ||
+      (options.configFile !== undefined && !options.configWriter);
     handlers = createApiHandlers({
       // Local-only: status and health still answer, with the reason nothing is synced.
       engine,
@@ -237,7 +251,16 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       configWriter: options.configWriter,
       liveConfig: {
         current: () => runtime.config,
-        apply: async (patch) => runtime.apply(await reload(runtime.config, patch)),
+        apply: (patch) => runtime.apply(() => reload(runtime.config, patch)),
+        ...(rereadable
+          ? {
+              reload: () =>
+                runtime.apply(async () => {
+                  requireFile(options.configFile);
+                  return reload(runtime.config, {});
+                }),
+            }
+          : {}),
       },
       instanceId: identity.instanceId,
       conflicts: apiConflictService(() => engine.conflicts),
@@ -253,6 +276,14 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       logger,
     });
     alerts.start();
+    const edited = options.configFile;
+    if (edited !== undefined && !options.configWriter && (options.watchConfigFile ?? true))
+      unwatchConfig = watchConfigFile({
+        file: edited,
+        logger,
+        onChange: () =>
+          applyEditedFile(edited, () => calls['config:reload'](undefined), engine, log),
+      });
     server = await createApiServer({
       handlers,
       host: config.api.host,
@@ -326,6 +357,62 @@ function reloadFrom(
         }),
       ),
     );
+}
+
+/** A reread config file that is not there: refused, or the defaults would replace the settings. */
+function requireFile(file: string | undefined): void {
+  if (file === undefined || existsSync(file)) return;
+  throw new OutpostError(
+    ErrorCode.ConfigUnreadable,
+    `There is no config file at ${file}, so the running settings stay as they are. Put the ` +
+      `file back (a change saved by Outpost leaves the previous one as ${file}.bak), or restart ` +
+      'Outpost to run without it.',
+    { details: { file } },
+  );
+}
+
+/**
+ * Applies a config file edited by hand. Whoever edited it is not waiting on an answer, so the
+ * outcome goes to the logs: a file that does not load (bad JSON, a wrong value) is reported in
+ * the sync log, which Activity shows, and the running settings stay.
+ */
+async function applyEditedFile(
+  file: string,
+  reload: () => Promise<ConfigReloadResult>,
+  engine: LiveEngine,
+  log: Logger,
+): Promise<void> {
+  try {
+    const result = await reload();
+    if (result.applied.length > 0 || result.restartFor.length > 0)
+      log.info(
+        {
+          event: 'config.file-applied',
+          file,
+          applied: result.applied,
+          restartFor: result.restartFor,
+        },
+        result.restartFor.length > 0
+          ? `The edited config file is applied; restart Outpost for ${result.restartFor.join(', ')}.`
+          : 'The edited config file is applied.',
+      );
+  } catch (error) {
+    const failure = toOutpostError(error);
+    log.error(
+      { event: 'config.reload-failed', file, error },
+      'The edited config file was not applied; the running settings stay as they were.',
+    );
+    await engine.context?.store.log
+      .insertOne({
+        at: new Date(),
+        event: 'config.reload-failed',
+        level: 'error',
+        file,
+        code: failure.code,
+        message: `${failure.message} The running settings stay as they were; saving the file again applies it.`,
+      })
+      .catch((cause: unknown) => log.debug({ event: 'config.reload-record-failed', error: cause }));
+  }
 }
 
 /** An alert in the sync log, which Activity shows; nothing to write to in local-only mode. */

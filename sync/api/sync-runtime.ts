@@ -85,12 +85,15 @@ export class SyncRuntime {
   }
 
   /**
-   * Puts `next` into effect as far as it can be without a restart. A new engine that fails to
-   * start is left in place in its error state (status says why) and its error is thrown; the
-   * config is then `next` all the same, as a restart would also run it.
+   * Puts the config `read` returns into effect as far as it can be without a restart. Changes
+   * run one at a time, each reading its config when its turn comes, so that a file read before
+   * another change was saved never undoes that change. A read that fails changes nothing. A new
+   * engine that fails to start is left in place in its error state (status says why) and its
+   * error is thrown; the config is then the new one all the same, as a restart would run it.
    */
-  apply(next: Config): Promise<AppliedConfig> {
+  apply(read: () => Promise<Config>): Promise<AppliedConfig> {
     const run = this.applying.then(async () => {
+      const next = await read();
       const changes = configChanges(this.current, next);
       this.current = next;
       if (changes.changed.length > 0)

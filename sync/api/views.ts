@@ -210,6 +210,13 @@ export interface ConfigUpdateResult extends AppliedConfig {
   restartRequired: boolean;
 }
 
+export interface ConfigReloadResult extends AppliedConfig {
+  /** The file read again (null in the desktop app, whose settings are not a file). */
+  file: string | null;
+  /** Some of the change waits for a restart of Outpost (`restartFor`). */
+  restartRequired: boolean;
+}
+
 export interface ResolveConflictResult {
   id: string;
   state: ConflictState;

@@ -72,7 +72,7 @@ function parseJson(file: string, text: string): unknown {
     // The cause is not attached: V8's message quotes the text, which may hold a password.
     throw new OutpostError(
       ErrorCode.ConfigUnreadable,
-      `The config file ${file} is not valid JSON${where}. Fix the file (it has not been changed) and start again.`,
+      `The config file ${file} is not valid JSON${where}. Fix the file; Outpost has not changed it.`,
       {
         details: {
           file,

@@ -13,6 +13,7 @@ import type {
   ConfigUpdateResult,
   ConfigView,
   HealthReport,
+  LogEntryView,
   StatusView,
 } from '../../sync/api/contract.js';
 import { readApiDiscovery } from '../../sync/api/http-server.js';
@@ -365,6 +366,110 @@ describe('startOutpost', () => {
         .find({ _id: { $regex: /^busy-/ } as never })
         .toArray();
       expect(busy.every((doc) => String(doc['_id']) === `busy-${String(doc['total'])}`)).toBe(true);
+      await pos.close();
+    } finally {
+      await central.db(db).dropDatabase();
+      await central.close();
+    }
+  });
+
+  it('applies a config file edited by hand; an edit that does not load changes nothing', async () => {
+    const db = uniqueDbName('edited');
+    const central = new MongoClient(inject('mongo').central);
+    const dataDir = await testDir('serve-edited-config');
+    const file = path.join(dataDir, 'outpost.json');
+    const settings = {
+      dataDir,
+      local: { port: await findFreePort() },
+      api: { port: 0 },
+      log: { level: 'warn' },
+      databases: [{ name: db }],
+    };
+    await writeFile(file, JSON.stringify(settings));
+    try {
+      const instance = track(
+        await startOutpost({
+          config: await loadConfig({ file }),
+          configFile: file,
+          mongodBinary: inject('mongo').binary,
+          machineId: () => 'test-machine-edited-config',
+        }),
+      );
+      const pos = new MongoClient(instance.localUri);
+      const sales = pos.db(db).collection('sales');
+      const atCentral = (id: string) =>
+        central
+          .db(db)
+          .collection('sales')
+          .countDocuments({ _id: id as never });
+      /** The newest sync log entry of `event` that `match` accepts, once there is one. */
+      const logged = async (
+        event: string,
+        match: (entry: LogEntryView) => boolean = () => true,
+      ) => {
+        let found: LogEntryView | undefined;
+        await waitFor(`${event} in the sync log`, async () => {
+          const { entries } = (await instance.handlers.invoke('log:list', { event })) as {
+            entries: LogEntryView[];
+          };
+          found = entries.find(match);
+          return found !== undefined;
+        });
+        return found!;
+      };
+      await sales.insertOne({ _id: 'before-central' as never, total: 1 });
+      expect(instance.sync.enabled).toBe(false);
+
+      // The operator adds central to the file in an editor: no command, no restart.
+      const syncing = { ...settings, central: { uri: inject('mongo').central } };
+      await writeFile(file, JSON.stringify(syncing, null, 2));
+      await waitFor('the edit applied', () => Promise.resolve(instance.sync.enabled));
+      await waitFor(
+        'the earlier sale at central',
+        async () => (await atCentral('before-central')) === 1,
+      );
+
+      // A typo: reported where Activity shows it, and the running settings stay.
+      await writeFile(file, JSON.stringify(syncing).replace('"databases":', '"databases"'));
+      const failure = await logged('config.reload-failed');
+      expect(failure.level).toBe('error');
+      expect(failure.attributes['code']).toBe('CONFIG_UNREADABLE');
+      expect(failure.attributes['message']).toMatch(/line 1, column \d+/);
+      expect(failure.attributes['message']).toContain(
+        'The running settings stay as they were; saving the file again applies it.',
+      );
+      expect(instance.sync.enabled).toBe(true);
+      expect(instance.config.databases.map((d) => d.name)).toEqual([db]);
+      await sales.insertOne({ _id: 'after-typo' as never, total: 2 });
+      await waitFor(
+        'a sale after the typo at central',
+        async () => (await atCentral('after-typo')) === 1,
+      );
+
+      // A file taken away is not "every setting back to its default".
+      await rm(file);
+      const gone = await outpost(['config', 'reload', '-d', dataDir]);
+      expect(gone.code).toBe(1);
+      expect(gone.err).toContain(`There is no config file at ${file}`);
+      expect(instance.sync.enabled).toBe(true);
+
+      // Put back with a new port for the local mongod: that waits for a restart, and says so.
+      const port = instance.config.local.port + 1;
+      await writeFile(file, JSON.stringify({ ...syncing, local: { port } }));
+      await waitFor('the port read', () => Promise.resolve(instance.config.local.port === port));
+      const reloaded = await logged(
+        'config.reloaded',
+        (entry) => JSON.stringify(entry.attributes['restartFor']) === '["local.port"]',
+      );
+      expect(reloaded.attributes['file']).toBe(file);
+      const again = await outpost(['config', 'reload', '-d', dataDir]);
+      expect(again.out).toBe(`Read ${file} again: nothing changed.`);
+      // Still the mongod it started with.
+      await sales.insertOne({ _id: 'after-port' as never, total: 3 });
+      await waitFor(
+        'a sale after the port edit at central',
+        async () => (await atCentral('after-port')) === 1,
+      );
       await pos.close();
     } finally {
       await central.db(db).dropDatabase();

@@ -11,6 +11,8 @@ const EVENTS: Record<string, string> = {
   'operator.sync-requested': 'Sync requested',
   'operator.config-updated': 'Settings saved',
   'operator.config-applied': 'Settings put into effect',
+  'config.reloaded': 'Config file read again',
+  'config.reload-failed': 'Edited config file not applied',
   'alert.raised': 'Health alert',
   'alert.eased': 'Health alert eased',
   'alert.cleared': 'Health alert over',

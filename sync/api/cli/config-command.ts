@@ -11,7 +11,10 @@ import {
 import type { CliContext } from './context.js';
 import { usageExitOverride } from './exit-codes.js';
 
-/** `outpost config get [key]` and `outpost config set <key> <value>` on the running instance. */
+/**
+ * `outpost config get [key]`, `outpost config set <key> <value>` and `outpost config reload` on
+ * the running instance.
+ */
 export function registerConfig(program: Command, context: CliContext): void {
   const config = program
     .command('config')
@@ -49,6 +52,32 @@ export function registerConfig(program: Command, context: CliContext): void {
       });
       if (flags.json) return printJson(context, result);
       context.out(`Saved ${key} to ${result.file}. ${describeApplied(result)}`);
+    }),
+  );
+
+  instanceCommand(
+    config
+      .command('reload')
+      .description(
+        'read the config file again and apply what changed (serve also notices edits by itself)',
+      ),
+  ).action((flags: InstanceFlags) =>
+    runCommand(context, flags, async () => {
+      const result = await (await connect(flags, context)).call('config:reload');
+      if (flags.json) return printJson(context, result);
+      const from = result.file ?? 'the settings';
+      if (result.applied.length === 0 && result.restartFor.length === 0)
+        return context.out(`Read ${from} again: nothing changed.`);
+      context.out(
+        `Read ${from} again. ${[
+          result.applied.length > 0 ? `In effect now: ${result.applied.join(', ')}.` : '',
+          result.restartFor.length > 0
+            ? `Restart Outpost for ${result.restartFor.join(', ')} to take effect.`
+            : '',
+        ]
+          .filter(Boolean)
+          .join(' ')}`,
+      );
     }),
   );
 }

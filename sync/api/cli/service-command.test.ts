@@ -30,6 +30,9 @@ describe('systemdUnit', () => {
     expect(unit).toContain(
       'ExecStart=/usr/bin/node /opt/outpost/bin/outpost.js serve --config "/etc/outpost/shop 12.json"',
     );
+    expect(unit).toContain(
+      'ExecReload=/usr/bin/node /opt/outpost/bin/outpost.js config reload --config "/etc/outpost/shop 12.json"',
+    );
     expect(unit).toMatch(/^User=pos$/m);
     expect(unit).toMatch(/^Restart=on-failure$/m);
     expect(unit).toMatch(/^KillMode=mixed$/m);

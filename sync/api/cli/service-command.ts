@@ -48,6 +48,8 @@ export interface UnitOptions {
 /** The systemd unit that runs `outpost serve --config <file>`. */
 export function systemdUnit(options: UnitOptions): string {
   const quote = (value: string) => (/[\s"\\]/.test(value) ? JSON.stringify(value) : value);
+  const outpost = (...args: string[]) =>
+    [options.node, options.launcher, ...args, '--config', options.configFile].map(quote).join(' ');
   return [
     '[Unit]',
     `Description=Outpost: the site's MongoDB and its sync with central (${options.name})`,
@@ -56,7 +58,9 @@ export function systemdUnit(options: UnitOptions): string {
     '',
     '[Service]',
     'Type=simple',
-    `ExecStart=${[options.node, options.launcher, 'serve', '--config', options.configFile].map(quote).join(' ')}`,
+    `ExecStart=${outpost('serve')}`,
+    // "systemctl reload": the running instance reads its config file again.
+    `ExecReload=${outpost('config', 'reload')}`,
     ...(options.user ? [`User=${options.user}`] : []),
     'Restart=on-failure',
     'RestartSec=5',
