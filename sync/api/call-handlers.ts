@@ -210,6 +210,28 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         });
       return { file, ...applied, restartRequired: applied.restartFor.length > 0 };
     },
+    'backup:create': async (args) => {
+      if (!c.backup) throw notImplemented('backup:create', 'Backup');
+      const report = await c.backup.backup(args);
+      await audit('operator.backup-created', {
+        dir: report.dir,
+        databases: report.databases.map((db) => db.name),
+        documents: report.documents,
+        consistent: report.consistent,
+      });
+      return report;
+    },
+    'backup:restore': async (args) => {
+      if (!c.backup) throw notImplemented('backup:restore', 'Restore');
+      const report = await c.backup.restore(args);
+      await audit('operator.backup-restored', {
+        dir: report.dir,
+        databases: report.databases.map((db) => db.name),
+        documents: report.documents,
+        verified: report.verified,
+      });
+      return report;
+    },
     'alerts:test': async ({ url }) => {
       const target = url ?? effective().alerts.webhookUrl;
       if (!target)

@@ -8,6 +8,7 @@ import type { ErrorPayload } from '../errors.js';
 import type {
   AppInfo,
   AutoResolveResult,
+  BackupReport,
   CollectionView,
   ConnectionTestResult,
   ConfigReloadResult,
@@ -23,6 +24,7 @@ import type {
   SyncRunView,
   QuarantineView,
   ResolveConflictResult,
+  RestoreReport,
   RetrySetAsideResult,
   SiteView,
   StatusView,
@@ -121,6 +123,23 @@ export interface VerifyArgs {
   repair?: boolean;
 }
 
+export interface BackupArgs {
+  /** An absolute path that does not exist yet; default `<dataDir>/backups/<date and time>`. */
+  dir?: string;
+  /** Default every database but mongod's own and Outpost's metadata. */
+  databases?: string[];
+  gzip?: boolean;
+}
+
+export interface RestoreArgs {
+  /** An absolute path: an Outpost backup, or a directory mongodump wrote. */
+  dir: string;
+  /** Default every database in the backup. */
+  databases?: string[];
+  /** Restore the one database under this name. */
+  as?: string;
+}
+
 export interface TestConnectionArgs {
   /** A central connection string (mongodb:// or mongodb+srv://) to try, not saved. */
   uri: string;
@@ -152,6 +171,10 @@ export interface BridgeCalls {
   /** Reads the config file (and the other layers) again and applies what changed. */
   'config:reload': { args: void; result: ConfigReloadResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
+  /** Writes a backup of the site's databases (mongodump's layout) on this machine. */
+  'backup:create': { args: BackupArgs; result: BackupReport };
+  /** Fills empty collections from a backup; refuses, writing nothing, when one is not empty. */
+  'backup:restore': { args: RestoreArgs; result: RestoreReport };
   'alerts:test': { args: TestAlertArgs; result: { ok: boolean; message: string } };
 }
 
@@ -196,6 +219,8 @@ export const BRIDGE_CALLS = [
   'config:update',
   'config:reload',
   'settings:test-connection',
+  'backup:create',
+  'backup:restore',
   'alerts:test',
 ] as const satisfies readonly BridgeCallName[];
 

@@ -4,6 +4,7 @@
  * leave as OutpostError; transports send them as `{code, message, details}` (toErrorPayload).
  */
 import type { Config, ConfigFileInput, ConfigPatch } from '../config/index.js';
+import type { BackupService } from '../backup/service.js';
 import type { SyncEngine } from '../engine/create-engine.js';
 import { ErrorCode, OutpostError, toOutpostError, type ErrorPayload } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
@@ -79,6 +80,7 @@ export interface ApiHandlerOptions {
   instanceId: string;
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;
+  backup?: BackupService | undefined;
   app?:
     | {
         version?: string;

@@ -2,6 +2,7 @@
  * One zod schema per bridge call, validating what arrives over IPC or HTTP before a handler runs.
  * The `satisfies` below makes the compiler check each schema's output against the contract.
  */
+import path from 'node:path';
 import { z } from 'zod';
 import type { BridgeCallName, BridgeCalls } from './contract.js';
 import { webhookUrl } from '../config/schema.js';
@@ -17,6 +18,11 @@ const objectId = z
   .string()
   .regex(/^[0-9a-f]{24}$/i, { error: 'a conflict id: 24 hexadecimal characters' });
 const jsonObject = z.record(z.string(), z.unknown());
+/** Paths are resolved by the caller (the CLI, against its working directory). */
+const absolutePath = z
+  .string()
+  .max(4_096)
+  .refine((value) => path.isAbsolute(value), { error: 'an absolute path' });
 
 export const callSchemas = {
   'app:get-info': noArgs,
@@ -108,6 +114,18 @@ export const callSchemas = {
   'config:reload': noArgs,
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),
   'alerts:test': z.strictObject({ url: webhookUrl.optional() }).prefault({}),
+  'backup:create': z
+    .strictObject({
+      dir: absolutePath.optional(),
+      databases: z.array(name).min(1).optional(),
+      gzip: z.boolean().optional(),
+    })
+    .prefault({}),
+  'backup:restore': z.strictObject({
+    dir: absolutePath,
+    databases: z.array(name).min(1).optional(),
+    as: name.optional(),
+  }),
 } satisfies { [K in BridgeCallName]: z.ZodType<BridgeCalls[K]['args']> };
 
 export type CallSchemas = typeof callSchemas;

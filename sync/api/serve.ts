@@ -49,6 +49,7 @@ import { SyncRuntime } from './sync-runtime.js';
 import { outpostVersion } from './version.js';
 import { createVerifyService } from '../verify/service.js';
 import { watchConfigFile } from '../config/watch.js';
+import { createBackupService } from '../backup/service.js';
 import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import type { ConfigReloadResult } from './views.js';
 
@@ -265,6 +266,14 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       instanceId: identity.instanceId,
       conflicts: apiConflictService(() => engine.conflicts),
       verify: createVerifyService(engine),
+      backup: createBackupService({
+        local,
+        dataDir: layout.dataDir,
+        metaDatabase: () => runtime.config.local.metaDatabase,
+        instanceId: identity.instanceId,
+        outpostVersion: outpostVersion(),
+        logger,
+      }),
       app: { version: outpostVersion(), headless: options.headless ?? true, localUri: running.uri },
       logger,
     });

@@ -307,3 +307,53 @@ export interface ConnectionTestResult {
 }
 
 export type { ErrorPayload };
+
+/** `outpost backup` (backup:create); the manifest is the report without its totals. */
+export interface BackedUpCollection {
+  name: string;
+  type: 'collection' | 'view';
+  documents: number;
+  /** Bytes of the .bson file as written (compressed with gzip). */
+  bytes: number;
+  /** Files relative to the backup directory, with their sha256. */
+  files: { path: string; sha256: string }[];
+}
+
+export interface BackupManifest {
+  format: 'outpost-backup/1';
+  /** When the snapshot was taken (or the backup started, without one). */
+  at: string;
+  /** Whether every collection was read at that one moment. */
+  consistent: boolean;
+  gzip: boolean;
+  instanceId?: string | undefined;
+  outpostVersion?: string | undefined;
+  databases: { name: string; collections: BackedUpCollection[] }[];
+}
+
+export interface BackupReport extends BackupManifest {
+  /** Where the backup was written. */
+  dir: string;
+  documents: number;
+  bytes: number;
+  durationMs: number;
+}
+
+/** `outpost restore` (backup:restore). */
+export interface RestoredCollection {
+  name: string;
+  type: 'collection' | 'view';
+  documents: number;
+  indexes: number;
+}
+
+export interface RestoreReport {
+  dir: string;
+  /** An Outpost backup whose checksums matched; false for a mongodump directory (none to check). */
+  verified: boolean;
+  /** The backup's moment, when it has a manifest. */
+  at: string | null;
+  databases: { name: string; from: string; collections: RestoredCollection[] }[];
+  documents: number;
+  durationMs: number;
+}

@@ -13,6 +13,8 @@ const EVENTS: Record<string, string> = {
   'operator.config-applied': 'Settings put into effect',
   'config.reloaded': 'Config file read again',
   'config.reload-failed': 'Edited config file not applied',
+  'operator.backup-created': 'Backup written',
+  'operator.backup-restored': 'Backup restored',
   'alert.raised': 'Health alert',
   'alert.eased': 'Health alert eased',
   'alert.cleared': 'Health alert over',
@@ -43,6 +45,8 @@ export function logWords(entry: LogEntryView): { title: string; detail: string }
   if (typeof a['durationMs'] === 'number') parts.push(`after ${duration(a['durationMs'])}`);
   if (typeof a['scanned'] === 'number') parts.push(`${a['scanned']} records checked`);
   if (Array.isArray(a['collections'])) parts.push(a['collections'].join(', '));
+  if (typeof a['documents'] === 'number') parts.push(`${a['documents']} records`);
+  if (typeof a['dir'] === 'string') parts.push(a['dir']);
   if (Array.isArray(a['applied']) && a['applied'].length > 0)
     parts.push(`in effect: ${a['applied'].join(', ')}`);
   if (Array.isArray(a['restartFor']) && a['restartFor'].length > 0)

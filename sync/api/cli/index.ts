@@ -1,8 +1,9 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, queue, quarantine, sites, verify, config, open), doctor and service, registered together: `registerAll(program, context)`.
+ * auto-resolve, queue, quarantine, sites, verify, config, backup, restore, open), doctor and service, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
+import { registerBackup } from './backup-command.js';
 import { registerConfig } from './config-command.js';
 import { registerConflicts } from './conflicts-commands.js';
 import type { CliContext } from './context.js';
@@ -27,6 +28,7 @@ export function registerAll(program: Command, context: CliContext): void {
   registerSites(program, context);
   registerVerify(program, context);
   registerConfig(program, context);
+  registerBackup(program, context);
   registerDoctor(program, context);
   registerOpen(program, context);
   registerService(program, context);

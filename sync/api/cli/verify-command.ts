@@ -12,6 +12,7 @@ import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
 import { formatDocId, renderTable } from './format.js';
 import { connectInstance } from './instance-client.js';
+import { startSpinner } from './spinner.js';
 
 interface VerifyFlags extends InstanceFlags {
   db?: string;
@@ -52,7 +53,7 @@ export function registerVerify(program: Command, context: CliContext): void {
       };
       const spinner = flags.json
         ? undefined
-        : startSpinner(flags.repair ? 'Repairing' : 'Verifying');
+        : startSpinner(`${flags.repair ? 'Repairing' : 'Verifying'} with central`);
       let report: VerifyReport;
       try {
         report = await client.call('sync:verify', args);
@@ -129,28 +130,4 @@ export function renderVerify(report: VerifyReport): string[] {
 
 function plural(count: number, word: string): string {
   return count === 1 ? word : `${word}s`;
-}
-
-/**
- * An indeterminate progress line on a terminal while the instance works (the call returns when
- * verify is done, so there is no count to show). Nothing when stderr is not a terminal.
- */
-function startSpinner(label: string): { stop(): void } | undefined {
-  const stream = process.stderr;
-  if (!stream.isTTY) return undefined;
-  const frames = ['|', '/', '-', '\\'];
-  const started = Date.now();
-  let frame = 0;
-  const draw = () => {
-    const seconds = Math.floor((Date.now() - started) / 1000);
-    stream.write(`\r${frames[frame++ % frames.length]} ${label} with central... ${seconds} s`);
-  };
-  draw();
-  const timer = setInterval(draw, 150);
-  return {
-    stop() {
-      clearInterval(timer);
-      stream.write(`\r${' '.repeat((stream.columns || 60) - 1)}\r`);
-    },
-  };
 }

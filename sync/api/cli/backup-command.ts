@@ -1,0 +1,166 @@
+/**
+ * `outpost backup [--out <dir>] [--db <name>...] [--gzip]` and
+ * `outpost restore <dir> [--db <name>...] [--as <name>]`, run by the instance on its own mongod.
+ * Paths are resolved here, against the directory the command is run from.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { BackupArgs, BackupReport, RestoreArgs, RestoreReport } from '../contract.js';
+import { instanceCommand, printJson, resolveDataDir, runCommand } from './command-kit.js';
+import type { InstanceFlags } from './command-kit.js';
+import type { CliContext } from './context.js';
+import { renderTable } from './format.js';
+import { connectInstance } from './instance-client.js';
+import { startSpinner } from './spinner.js';
+
+interface BackupFlags extends InstanceFlags {
+  out?: string;
+  db?: string[];
+  gzip?: boolean;
+}
+
+interface RestoreFlags extends InstanceFlags {
+  db?: string[];
+  as?: string;
+}
+
+/** A backup of a large database takes a while: the one request may run this long. */
+const BACKUP_TIMEOUT_MS = 6 * 60 * 60 * 1000;
+
+const repeated = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function registerBackup(program: Command, context: CliContext): void {
+  instanceCommand(
+    program
+      .command('backup')
+      .description(
+        "back up the site's databases as they are at one moment (mongodump's layout; Outpost's metadata left out)",
+      )
+      .option('-o, --out <dir>', 'a new directory for it (default: <data dir>/backups/<time>)')
+      .option('--db <name>', 'only this database (repeat for more)', repeated)
+      .option('--gzip', 'compress each file (.gz), as mongodump --gzip does'),
+  ).action((flags: BackupFlags) =>
+    runCommand(context, flags, async () => {
+      const args: BackupArgs = {
+        ...(flags.out ? { dir: path.resolve(flags.out) } : {}),
+        ...(flags.db ? { databases: flags.db } : {}),
+        ...(flags.gzip ? { gzip: true } : {}),
+      };
+      const report = await callWithSpinner(flags, context, 'Backing up', (client) =>
+        client.call('backup:create', args),
+      );
+      if (flags.json) return printJson(context, report);
+      for (const line of renderBackup(report)) context.out(line);
+    }),
+  );
+
+  instanceCommand(
+    program
+      .command('restore')
+      .description(
+        'fill empty collections from a backup (outpost backup or mongodump); refuses, writing nothing, if one holds documents',
+      )
+      .argument('<dir>', 'the backup directory')
+      .option('--db <name>', 'only this database of the backup (repeat for more)', repeated)
+      .option('--as <name>', 'restore the one database under this name, e.g. to compare'),
+  ).action((dir: string, flags: RestoreFlags) =>
+    runCommand(context, flags, async () => {
+      const args: RestoreArgs = {
+        dir: path.resolve(dir),
+        ...(flags.db ? { databases: flags.db } : {}),
+        ...(flags.as ? { as: flags.as } : {}),
+      };
+      const report = await callWithSpinner(flags, context, 'Restoring', (client) =>
+        client.call('backup:restore', args),
+      );
+      if (flags.json) return printJson(context, report);
+      for (const line of renderRestore(report)) context.out(line);
+    }),
+  );
+}
+
+async function callWithSpinner<T>(
+  flags: InstanceFlags,
+  context: CliContext,
+  label: string,
+  call: (client: Awaited<ReturnType<typeof connectInstance>>) => Promise<T>,
+): Promise<T> {
+  const client = await connectInstance({
+    dataDir: await resolveDataDir(flags, context),
+    timeoutMs: BACKUP_TIMEOUT_MS,
+  });
+  const spinner = flags.json ? undefined : startSpinner(label);
+  try {
+    return await call(client);
+  } finally {
+    spinner?.stop();
+  }
+}
+
+export function renderBackup(report: BackupReport): string[] {
+  const rows = report.databases.flatMap((db) =>
+    db.collections.map((coll) => ({ ...coll, where: `${db.name}.${coll.name}` })),
+  );
+  if (rows.length === 0) return [`Nothing to back up: no database holds a collection.`];
+  return [
+    ...renderTable(
+      [
+        { header: 'COLLECTION', value: (c) => c.where, maxWidth: 48 },
+        {
+          header: 'DOCUMENTS',
+          value: (c) => (c.type === 'view' ? 'view' : c.documents),
+          align: 'right',
+        },
+        { header: 'SIZE', value: (c) => (c.type === 'view' ? '-' : size(c.bytes)), align: 'right' },
+      ],
+      rows,
+    ),
+    '',
+    `Backed up ${report.documents} ${plural(report.documents, 'document')} (${size(report.bytes)}) ` +
+      `to ${report.dir} in ${seconds(report.durationMs)}.`,
+    report.consistent
+      ? `Every collection as it was at ${report.at}.`
+      : 'It took longer than the server keeps a snapshot, so the collections were read one ' +
+        'after another: changes made during the backup may be in some and not others.',
+    `Restore with "outpost restore ${report.dir}".`,
+  ];
+}
+
+export function renderRestore(report: RestoreReport): string[] {
+  const rows = report.databases.flatMap((db) =>
+    db.collections.map((coll) => ({ ...coll, where: `${db.name}.${coll.name}` })),
+  );
+  return [
+    ...renderTable(
+      [
+        { header: 'COLLECTION', value: (c) => c.where, maxWidth: 48 },
+        {
+          header: 'DOCUMENTS',
+          value: (c) => (c.type === 'view' ? 'view' : c.documents),
+          align: 'right',
+        },
+        { header: 'INDEXES', value: (c) => c.indexes, align: 'right' },
+      ],
+      rows,
+    ),
+    '',
+    `Restored ${report.documents} ${plural(report.documents, 'document')} from ${report.dir} in ${seconds(report.durationMs)}.`,
+    report.verified
+      ? `Every file matched the checksum the backup recorded (backup of ${report.at ?? 'unknown time'}).`
+      : 'A mongodump directory: it has no checksums to check the files against.',
+  ];
+}
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+function plural(count: number, word: string): string {
+  return count === 1 ? word : `${word}s`;
+}

@@ -1,0 +1,383 @@
+/**
+ * Backup and restore against a real mongod: every BSON type back as stored, indexes, collection
+ * options and views, one snapshot for all collections while a till writes, refusals that write
+ * nothing, checksums, gzip, a directory without a manifest (mongodump's layout), and the CLI
+ * against a running instance, which leaves Outpost's metadata out.
+ */
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BSON, MongoClient, type Document } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { backupDatabases } from '../../sync/backup/backup.js';
+import { restoreBackup } from '../../sync/backup/restore.js';
+import { startOutpost } from '../../sync/api/serve.js';
+import type { BackupReport, RestoreReport } from '../../sync/api/contract.js';
+import { loadConfig } from '../../sync/config/index.js';
+import { silentLogger } from '../../sync/logging/logger.js';
+import { OutpostError } from '../../sync/errors.js';
+import { findFreePort } from '../../sync/util/ports.js';
+import { uniqueDbName } from '../harness/db-names.js';
+import { testDir } from '../harness/mongods.js';
+import { recordPid } from '../harness/processes.js';
+import { runOutpost as outpost } from '../harness/run-outpost.js';
+import { waitFor } from '../harness/sync-cluster.js';
+
+let client: MongoClient;
+const logger = silentLogger();
+const dropped: string[] = [];
+
+beforeAll(async () => {
+  client = new MongoClient(inject('mongo').sites[2]!);
+  await client.connect();
+});
+
+afterAll(async () => {
+  for (const name of dropped) await client.db(name).dropDatabase();
+  await client.close();
+});
+
+function database(prefix: string): string {
+  const name = uniqueDbName(prefix);
+  dropped.push(name);
+  return name;
+}
+
+/** Each document as its stored bytes, by _id: equal only if every value kept its BSON type. */
+async function storedBytes(db: string, coll: string): Promise<Map<string, string>> {
+  const raw = (await client
+    .db(db)
+    .collection(coll)
+    .find({}, { raw: true })
+    .toArray()) as unknown as Buffer[];
+  return new Map(
+    raw.map((bytes) => [
+      JSON.stringify(BSON.deserialize(bytes)['_id']),
+      Buffer.from(bytes).toString('hex'),
+    ]),
+  );
+}
+
+async function indexesOf(db: string, coll: string): Promise<Document[]> {
+  const indexes = (await client.db(db).collection(coll).listIndexes().toArray()) as Document[];
+  return indexes
+    .map(({ v: _v, ns: _ns, ...spec }) => spec)
+    .sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
+}
+
+async function refusal(work: Promise<unknown>): Promise<OutpostError> {
+  const error = await work.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(OutpostError);
+  return error as OutpostError;
+}
+
+async function shop(db: string): Promise<void> {
+  const pos = client.db(db);
+  await pos.createCollection('products', {
+    validator: { $jsonSchema: { required: ['sku'] } },
+    validationAction: 'error',
+  });
+  await pos.collection('products').insertMany([
+    {
+      _id: 'p1' as never,
+      sku: 'A-1',
+      price: new BSON.Double(5),
+      stock: new BSON.Int32(12),
+      sold: BSON.Long.fromString('9007199254740993'),
+      exact: BSON.Decimal128.fromString('1.10'),
+      added: new Date('2026-01-02T03:04:05.678Z'),
+      code: new BSON.BSONRegExp('^a-\\d+$', 'i'),
+      photo: new BSON.Binary(Buffer.from([0, 1, 2, 255])),
+      tags: ['x', { nested: [1, 2.5, null] }],
+    },
+    { _id: new BSON.ObjectId(), sku: 'B-2', price: 2.25 },
+  ]);
+  await pos.collection('products').createIndex({ sku: 1 }, { unique: true });
+  await pos
+    .collection('products')
+    .createIndex(
+      { price: -1, sku: 1 },
+      { name: 'by-price', partialFilterExpression: { price: { $gt: 1 } } },
+    );
+  await pos.collection('sales').insertMany(
+    Array.from({ length: 2_500 }, (_, i) => ({
+      _id: i as never,
+      total: i * 1.5,
+      at: new Date(i),
+    })),
+  );
+  await pos.collection('sales').createIndex({ at: 1 }, { expireAfterSeconds: 86_400 * 3650 });
+  await pos.createCollection('big-sales', {
+    viewOn: 'sales',
+    pipeline: [{ $match: { total: { $gt: 100 } } }],
+  });
+}
+
+describe('backup and restore', () => {
+  it('brings back every document as stored, with indexes, options and views', async () => {
+    const db = database('backup-shop');
+    await shop(db);
+    const dir = path.join(await testDir('backup-shop'), 'backup');
+    const report = await backupDatabases({ client, dir, databases: [db], skip: [], logger });
+    expect(report.consistent).toBe(true);
+    expect(report.documents).toBe(2_502);
+    const colls = report.databases[0]!.collections;
+    expect(colls.map((c) => [c.name, c.type, c.documents])).toEqual([
+      ['big-sales', 'view', 0],
+      ['products', 'collection', 2],
+      ['sales', 'collection', 2_500],
+    ]);
+    // mongodump's layout.
+    const metadata = BSON.EJSON.parse(
+      await readFile(path.join(dir, db, 'products.metadata.json'), 'utf8'),
+    ) as Document;
+    expect(metadata['collectionName']).toBe('products');
+    expect(metadata['options']).toMatchObject({ validationAction: 'error' });
+
+    const copy = database('backup-copy');
+    const restored = await restoreBackup({ client, dir, as: copy, skip: [], logger });
+    expect(restored).toMatchObject({ verified: true, documents: 2_502 });
+    for (const coll of ['products', 'sales'])
+      expect(await storedBytes(copy, coll)).toEqual(await storedBytes(db, coll));
+    for (const coll of ['products', 'sales'])
+      expect(await indexesOf(copy, coll)).toEqual(await indexesOf(db, coll));
+    const options = async (name: string, coll: string) =>
+      (
+        (await client.db(name).listCollections({ name: coll }).toArray())[0] as Document | undefined
+      )?.['options'] as unknown;
+    expect(await options(copy, 'products')).toEqual(await options(db, 'products'));
+    expect(await options(copy, 'big-sales')).toEqual(await options(db, 'big-sales'));
+    expect(await client.db(copy).collection('big-sales').countDocuments()).toBe(
+      await client.db(db).collection('big-sales').countDocuments(),
+    );
+    // The validator came back too: a product without a sku is refused.
+    await expect(
+      client.db(copy).collection('products').insertOne({ price: 1 }),
+    ).rejects.toMatchObject({ code: 121 });
+  });
+
+  it('reads every collection at one moment while the till writes', async () => {
+    const db = database('backup-moment');
+    const pos = client.db(db);
+    await pos.collection('orders').insertOne({ _id: -1 as never });
+    await pos.collection('lines').insertOne({ _id: -1 as never });
+    // Each sale writes an order and its line in one transaction: any one moment has as many of
+    // each, and a backup that read the two collections at different moments would not.
+    let selling = true;
+    let sold = 0;
+    const till = (async () => {
+      const session = client.startSession();
+      try {
+        while (selling) {
+          await session.withTransaction(async () => {
+            await pos
+              .collection('orders')
+              .insertOne({ _id: sold as never, pad: 'x'.repeat(500) }, { session });
+            await pos
+              .collection('lines')
+              .insertOne({ _id: sold as never, pad: 'y'.repeat(500) }, { session });
+          });
+          sold += 1;
+        }
+      } finally {
+        await session.endSession();
+      }
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const root = await testDir('backup-moment');
+    const reports: BackupReport[] = [];
+    for (const n of [1, 2, 3])
+      reports.push(
+        await backupDatabases({
+          client,
+          dir: path.join(root, `b${n}`),
+          databases: [db],
+          skip: [],
+          logger,
+        }),
+      );
+    selling = false;
+    await till;
+    expect(sold).toBeGreaterThan(20);
+    for (const report of reports) {
+      const [lines, orders] = report.databases[0]!.collections;
+      expect(orders!.documents).toBe(lines!.documents);
+    }
+    expect(reports.at(-1)!.databases[0]!.collections[0]!.documents).toBeGreaterThan(1);
+  });
+
+  it('refuses, writing nothing, a restore into collections that hold documents', async () => {
+    const db = database('backup-refuse');
+    await client
+      .db(db)
+      .collection('a')
+      .insertOne({ _id: 1 as never });
+    await client
+      .db(db)
+      .collection('b')
+      .insertOne({ _id: 2 as never });
+    const dir = path.join(await testDir('backup-refuse'), 'backup');
+    await backupDatabases({ client, dir, databases: [db], skip: [], logger });
+    // b is emptied, a is not: nothing is written to either.
+    await client.db(db).collection('b').deleteMany({});
+    const error = await refusal(restoreBackup({ client, dir, skip: [], logger }));
+    expect(error.code).toBe('INVALID_STATE');
+    expect(error.message).toContain(`${db}.a (1 documents)`);
+    expect(error.message).toContain('Nothing was restored');
+    expect(await client.db(db).collection('b').countDocuments()).toBe(0);
+    // Into the metadata database, or mongod's own: never.
+    expect(
+      (await refusal(restoreBackup({ client, dir, as: 'outpost', skip: ['outpost'], logger })))
+        .message,
+    ).toContain("Outpost's own metadata");
+    expect(
+      (await refusal(restoreBackup({ client, dir, as: 'admin', skip: [], logger }))).message,
+    ).toContain("mongod's own");
+    // A backup into a directory that exists: refused, the directory untouched.
+    expect(
+      (await refusal(backupDatabases({ client, dir, databases: [db], skip: [], logger }))).message,
+    ).toContain('already exists');
+    // A database that is not there.
+    expect(
+      (
+        await refusal(
+          backupDatabases({ client, dir: `${dir}-2`, databases: ['no-such-db'], skip: [], logger }),
+        )
+      ).code,
+    ).toBe('NOT_FOUND');
+  });
+
+  it('checks every checksum before writing, reads gzip, and takes a mongodump directory', async () => {
+    const db = database('backup-files');
+    await client
+      .db(db)
+      .collection('sales')
+      .insertMany(Array.from({ length: 300 }, (_, i) => ({ _id: i as never, total: i })));
+    await client
+      .db(db)
+      .collection('notes')
+      .insertOne({ _id: 'n' as never, text: 'kept' });
+    const root = await testDir('backup-files');
+    const gz = path.join(root, 'gz');
+    const report = await backupDatabases({
+      client,
+      dir: gz,
+      databases: [db],
+      skip: [],
+      logger,
+      gzip: true,
+    });
+    expect(report.databases[0]!.collections[1]!.files.map((f) => f.path)).toEqual([
+      `${db}/sales.bson.gz`,
+      `${db}/sales.metadata.json.gz`,
+    ]);
+    const fromGzip = database('backup-gz');
+    expect(
+      (await restoreBackup({ client, dir: gz, as: fromGzip, skip: [], logger })).documents,
+    ).toBe(301);
+    expect(await storedBytes(fromGzip, 'sales')).toEqual(await storedBytes(db, 'sales'));
+
+    // One byte changed in one file: refused before anything is written.
+    const plain = path.join(root, 'plain');
+    await backupDatabases({ client, dir: plain, databases: [db], skip: [], logger });
+    const salesFile = path.join(plain, db, 'sales.bson');
+    const bytes = await readFile(salesFile);
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
+    await writeFile(salesFile, bytes);
+    const damaged = database('backup-damaged');
+    const error = await refusal(
+      restoreBackup({ client, dir: plain, as: damaged, skip: [], logger }),
+    );
+    expect(error.message).toContain(`${db}/sales.bson`);
+    expect(error.message).toContain('checksum');
+    expect((await client.db(damaged).listCollections().toArray()).length).toBe(0);
+
+    // Without the manifest it is a directory as mongodump writes it: restored, unverified; a
+    // file cut short is named.
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
+    await writeFile(salesFile, bytes);
+    await rm(path.join(plain, 'outpost-backup.json'));
+    const dumped = database('backup-dump');
+    const restored = await restoreBackup({ client, dir: plain, as: dumped, skip: [], logger });
+    expect(restored).toMatchObject({ verified: false, at: null, documents: 301 });
+    expect(await storedBytes(dumped, 'notes')).toEqual(await storedBytes(db, 'notes'));
+    await writeFile(salesFile, bytes.subarray(0, bytes.length - 7));
+    const cut = await refusal(
+      restoreBackup({ client, dir: plain, as: database('backup-cut'), skip: [], logger }),
+    );
+    expect(cut.message).toContain('cut short');
+  });
+
+  it('runs from the CLI on a running instance, leaving Outpost metadata out', async () => {
+    const dataDir = await testDir('backup-cli');
+    const posDb = uniqueDbName('backup-cli');
+    const copyDb = `${posDb}-copy`;
+    const central = new MongoClient(inject('mongo').central);
+    const instance = await startOutpost({
+      config: await loadConfig({
+        overrides: {
+          dataDir,
+          local: { port: await findFreePort() },
+          api: { port: 0 },
+          log: { level: 'warn' },
+          central: { uri: inject('mongo').central },
+          databases: [{ name: posDb }],
+        },
+      }),
+      mongodBinary: inject('mongo').binary,
+      machineId: () => 'test-machine-backup-cli',
+    });
+    try {
+      const state = instance.supervisor.state;
+      if (state.name === 'running') recordPid(state.pid);
+      const pos = new MongoClient(instance.localUri);
+      await pos
+        .db(posDb)
+        .collection('sales')
+        .insertMany([{ total: 1 }, { total: 2 }]);
+      await pos
+        .db(posDb)
+        .collection('settings')
+        .insertOne({ _id: 'till' as never, open: true });
+      // Syncing: Outpost's metadata database is there, and is not backed up.
+      await waitFor(
+        'the sales at central',
+        async () => (await central.db(posDb).collection('sales').countDocuments()) === 2,
+      );
+      const present = await pos.db('admin').admin().listDatabases({ nameOnly: true });
+      expect(present.databases.map((d) => d.name)).toContain('outpost');
+      const out = path.join(dataDir, 'before-upgrade');
+      const backup = await outpost(['backup', '-d', dataDir, '--out', out, '--json']);
+      expect(backup.code).toBe(0);
+      const report = JSON.parse(backup.out) as BackupReport;
+      expect(report.databases.map((db) => db.name)).toEqual([posDb]);
+      expect(report.documents).toBe(3);
+      const human = await outpost(['backup', '-d', dataDir]);
+      expect(human.code).toBe(0);
+      expect(human.out).toMatch(new RegExp(`^${posDb}\\.sales\\s+2\\s`, 'm'));
+      expect(human.out).toContain(`to ${path.join(dataDir, 'backups')}`);
+
+      const restored = await outpost(['restore', out, '--as', copyDb, '-d', dataDir, '--json']);
+      expect(restored.code).toBe(0);
+      expect((JSON.parse(restored.out) as RestoreReport).documents).toBe(3);
+      expect(await pos.db(copyDb).collection('sales').countDocuments()).toBe(2);
+      const again = await outpost(['restore', out, '-d', dataDir]);
+      expect(again.code).toBe(1);
+      expect(again.err).toContain(`${posDb}.sales (2 documents)`);
+      const log = (await instance.handlers.invoke('log:list', {
+        event: 'operator.backup-created',
+      })) as {
+        entries: unknown[];
+      };
+      expect(log.entries).toHaveLength(2);
+      await pos.close();
+    } finally {
+      await instance.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await central.db(posDb).dropDatabase();
+      await central.close();
+    }
+  });
+});
