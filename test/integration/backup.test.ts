@@ -2,7 +2,7 @@
  * Backup and restore against a real mongod: every BSON type back as stored, indexes, collection
  * options and views, one snapshot for all collections while a till writes, refusals that write
  * nothing, checksums, gzip, a directory without a manifest (mongodump's layout), and the CLI
- * against a running instance, which leaves Outpost's metadata out.
+ * against a running instance, which leaves Outpost's metadata out (and `outpost log` shows).
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -310,22 +310,39 @@ describe('backup and restore', () => {
     expect(cut.message).toContain('cut short');
   });
 
-  it('runs from the CLI on a running instance, leaving Outpost metadata out', async () => {
+  it('moves a dump onto a new site, then backs it up from the CLI without Outpost metadata', async () => {
     const dataDir = await testDir('backup-cli');
     const posDb = uniqueDbName('backup-cli');
     const copyDb = `${posDb}-copy`;
     const central = new MongoClient(inject('mongo').central);
-    const instance = await startOutpost({
-      config: await loadConfig({
-        overrides: {
-          dataDir,
-          local: { port: await findFreePort() },
-          api: { port: 0 },
-          log: { level: 'warn' },
-          central: { uri: inject('mongo').central },
-          databases: [{ name: posDb }],
-        },
+    // The old system's database, dumped: mongodump's layout, no Outpost manifest.
+    await client
+      .db(posDb)
+      .collection('sales')
+      .insertMany([{ total: 1 }, { total: 2 }]);
+    await client
+      .db(posDb)
+      .collection('settings')
+      .insertOne({ _id: 'till' as never, open: true });
+    const dump = path.join(dataDir, 'old-system-dump');
+    await backupDatabases({ client, dir: dump, databases: [posDb], skip: [], logger });
+    await rm(path.join(dump, 'outpost-backup.json'));
+    await client.db(posDb).dropDatabase();
+    // A new site, local-only until central is set.
+    const file = path.join(dataDir, 'outpost.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        dataDir,
+        local: { port: await findFreePort() },
+        api: { port: 0 },
+        log: { level: 'warn' },
+        databases: [{ name: posDb }],
       }),
+    );
+    const instance = await startOutpost({
+      config: await loadConfig({ file }),
+      configFile: file,
       mongodBinary: inject('mongo').binary,
       machineId: () => 'test-machine-backup-cli',
     });
@@ -333,19 +350,27 @@ describe('backup and restore', () => {
       const state = instance.supervisor.state;
       if (state.name === 'running') recordPid(state.pid);
       const pos = new MongoClient(instance.localUri);
-      await pos
-        .db(posDb)
-        .collection('sales')
-        .insertMany([{ total: 1 }, { total: 2 }]);
-      await pos
-        .db(posDb)
-        .collection('settings')
-        .insertOne({ _id: 'till' as never, open: true });
-      // Syncing: Outpost's metadata database is there, and is not backed up.
+      const loaded = await outpost(['restore', dump, '-d', dataDir]);
+      expect(loaded.code).toBe(0);
+      expect(loaded.out).toContain('Restored 3 documents');
+      expect(loaded.out).toContain('A mongodump directory');
+      // Central saved: the restored documents are the site's, and reach central.
+      const set = await outpost([
+        'config',
+        'set',
+        'central.uri',
+        inject('mongo').central,
+        '-d',
+        dataDir,
+      ]);
+      expect(set.code).toBe(0);
       await waitFor(
-        'the sales at central',
-        async () => (await central.db(posDb).collection('sales').countDocuments()) === 2,
+        'the restored sales at central',
+        async () =>
+          (await central.db(posDb).collection('sales').countDocuments()) === 2 &&
+          (await central.db(posDb).collection('settings').countDocuments()) === 1,
       );
+      // Syncing: Outpost's metadata database is there, and is not backed up.
       const present = await pos.db('admin').admin().listDatabases({ nameOnly: true });
       expect(present.databases.map((d) => d.name)).toContain('outpost');
       const out = path.join(dataDir, 'before-upgrade');
@@ -372,6 +397,24 @@ describe('backup and restore', () => {
         entries: unknown[];
       };
       expect(log.entries).toHaveLength(2);
+      // The same trail from the CLI, oldest first.
+      const trail = await outpost([
+        'log',
+        '-d',
+        dataDir,
+        '--event',
+        'operator.backup-created',
+        '--since',
+        '1h',
+      ]);
+      expect(trail.code).toBe(0);
+      const rows = trail.out.split('\n').filter((line) => line.includes('operator.backup-created'));
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toContain(`dir=${out}`);
+      expect(rows[0]).toContain('documents=3');
+      const refused = await outpost(['log', '-d', dataDir, '--since', 'last week']);
+      expect(refused.code).toBe(2);
+      expect(refused.err).toContain('30m, 2h, 7d');
       await pos.close();
     } finally {
       await instance.stop();

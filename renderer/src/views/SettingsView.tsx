@@ -5,6 +5,7 @@ import { ErrorNote } from '../components/ErrorNote.js';
 import { count } from '../format/time.js';
 import { usePolled } from '../hooks/use-polled.js';
 import { AlertSettings } from './AlertSettings.js';
+import { BackupCard } from './BackupCard.js';
 import { ConnectionSettings } from './ConnectionSettings.js';
 import { RulesTable } from './RulesTable.js';
 
@@ -28,6 +29,7 @@ export function SettingsView({ stateName, onChanged }: Props) {
         <RulesTable config={config.data} onSaved={config.refresh} />
         <ErrorNote error={config.error} />
       </section>
+      <BackupCard />
       {info.data && (
         <section className="card" aria-labelledby="about-title">
           <h3 id="about-title">About this computer</h3>

@@ -1,6 +1,6 @@
 /**
  * The commands that talk to a running instance (status, sync, pause, resume, conflicts, resolve,
- * auto-resolve, queue, quarantine, sites, verify, config, backup, restore, open), doctor and service, registered together: `registerAll(program, context)`.
+ * auto-resolve, queue, log, quarantine, sites, verify, config, backup, restore, open), doctor and service, registered together: `registerAll(program, context)`.
  */
 import type { Command } from 'commander';
 import { registerBackup } from './backup-command.js';
@@ -9,6 +9,7 @@ import { registerConflicts } from './conflicts-commands.js';
 import type { CliContext } from './context.js';
 import { registerControls } from './control-commands.js';
 import { registerDoctor } from './doctor-command.js';
+import { registerLog } from './log-command.js';
 import { registerOpen } from './open-command.js';
 import { registerQuarantine } from './quarantine-commands.js';
 import { registerQueue } from './queue-command.js';
@@ -24,6 +25,7 @@ export function registerAll(program: Command, context: CliContext): void {
   registerControls(program, context);
   registerConflicts(program, context);
   registerQueue(program, context);
+  registerLog(program, context);
   registerQuarantine(program, context);
   registerSites(program, context);
   registerVerify(program, context);
