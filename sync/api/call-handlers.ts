@@ -15,6 +15,7 @@ import { testCentralConnection } from './connection-test.js';
 import { listConflicts, listLog, listOutbox, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
 import { syncRun } from './sync-run.js';
+import { documentStates } from './document-state.js';
 import { postAlert } from '../status/alerts.js';
 import { listSites, retireSite } from '../sites/registry.js';
 import type { JsonObject } from './views.js';
@@ -209,6 +210,10 @@ export function createCallHandlers(c: CallContext): CallHandlers {
           restartFor: applied.restartFor,
         });
       return { file, ...applied, restartRequired: applied.restartFor.length > 0 };
+    },
+    'documents:sync-state': async (args) => {
+      const ctx = syncing('This instance does not sync: no document is sent to central.');
+      return { documents: await documentStates(ctx, args) };
     },
     'backup:create': async (args) => {
       if (!c.backup) throw notImplemented('backup:create', 'Backup');

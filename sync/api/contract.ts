@@ -10,6 +10,7 @@ import type {
   AutoResolveResult,
   BackupReport,
   CollectionView,
+  DocumentStateView,
   ConnectionTestResult,
   ConfigReloadResult,
   ConfigUpdateResult,
@@ -123,6 +124,13 @@ export interface VerifyArgs {
   repair?: boolean;
 }
 
+export interface DocumentStatesArgs {
+  db: string;
+  coll: string;
+  /** The documents' `_id`s in extended JSON (`{"$oid": "..."}` for an ObjectId); 1 to 1,000. */
+  ids: unknown[];
+}
+
 export interface BackupArgs {
   /** An absolute path that does not exist yet; default `<dataDir>/backups/<date and time>`. */
   dir?: string;
@@ -171,6 +179,11 @@ export interface BridgeCalls {
   /** Reads the config file (and the other layers) again and applies what changed. */
   'config:reload': { args: void; result: ConfigReloadResult };
   'settings:test-connection': { args: TestConnectionArgs; result: ConnectionTestResult };
+  /** Where given documents stand with central (for the POS software). */
+  'documents:sync-state': {
+    args: DocumentStatesArgs;
+    result: { documents: DocumentStateView[] };
+  };
   /** Writes a backup of the site's databases (mongodump's layout) on this machine. */
   'backup:create': { args: BackupArgs; result: BackupReport };
   /** Fills empty collections from a backup; refuses, writing nothing, when one is not empty. */
@@ -219,6 +232,7 @@ export const BRIDGE_CALLS = [
   'config:update',
   'config:reload',
   'settings:test-connection',
+  'documents:sync-state',
   'backup:create',
   'backup:restore',
   'alerts:test',

@@ -114,6 +114,11 @@ export const callSchemas = {
   'config:reload': noArgs,
   'settings:test-connection': z.strictObject({ uri: z.string().max(4_096) }),
   'alerts:test': z.strictObject({ url: webhookUrl.optional() }).prefault({}),
+  'documents:sync-state': z.strictObject({
+    db: name,
+    coll: name,
+    ids: z.array(z.json()).min(1).max(1_000),
+  }),
   'backup:create': z
     .strictObject({
       dir: absolutePath.optional(),

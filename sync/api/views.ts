@@ -357,3 +357,19 @@ export interface RestoreReport {
   documents: number;
   durationMs: number;
 }
+
+/** One document's standing with central (`documents:sync-state`). */
+export interface DocumentStateView {
+  /** As asked (extended JSON). */
+  id: unknown;
+  state: 'synced' | 'pending' | 'conflict' | 'set-aside' | 'not-synced' | 'unknown';
+  /** Why it is not synced: the last error, the refusal, what it waits for. */
+  reason?: string;
+  /** Pending: when the change waiting began; set aside: when it was refused. */
+  since?: string;
+  /** Pending: failed tries so far. */
+  attempts?: number;
+  /** The central version this site last synced, and when central wrote it. */
+  centralVersion?: string;
+  centralAt?: string;
+}

@@ -3,6 +3,7 @@
  * validation, the call surface, metrics exposition and server-sent events.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthReport } from '../../sync/api/contract.js';
 import { apiTokenFile, createApiServer, type ApiServer } from '../../sync/api/http-server.js';
@@ -210,6 +211,66 @@ describe('HTTP API on a running engine', () => {
     expect(log.entries).toHaveLength(1);
     expect((await call(server, 'conflicts:list', {})).json()).toEqual({ conflicts: [] });
     expect((await call(server, 'conflicts:auto-resolve', {})).status).toBe(501);
+  });
+
+  it('tells the POS software where its documents stand with central', async () => {
+    type States = { documents: { id: unknown; state: string; reason?: string; since?: string }[] };
+    const states = async (coll: string, ids: unknown[]) =>
+      (await call(server, 'documents:sync-state', { db: cluster.dbName, coll, ids })).json<States>()
+        .documents;
+    const receipts = site.db.collection('receipts');
+    const oid = new ObjectId();
+    await receipts.insertMany([
+      { _id: 'r-1' as never, total: 5 },
+      { _id: oid, total: 6 },
+    ]);
+    const atCentral = (count: number) => async () =>
+      (await cluster.centralDb.collection('receipts').countDocuments()) === count;
+    await waitFor('receipts at central', atCentral(2));
+    await waitFor('both synced', async () =>
+      (await states('receipts', ['r-1', { $oid: oid.toHexString() }])).every(
+        (d) => d.state === 'synced',
+      ),
+    );
+    const [first] = await states('receipts', ['r-1']);
+    expect(first).toMatchObject({ id: 'r-1', state: 'synced' });
+    expect(first).toHaveProperty('centralVersion');
+
+    // Central cut: a new sale and an edit wait, the edit even before capture has queued it.
+    site.proxy.cut();
+    try {
+      await receipts.insertOne({ _id: 'r-2' as never, total: 7 });
+      await receipts.updateOne({ _id: 'r-1' as never }, { $set: { total: 50 } });
+      const waiting = await states('receipts', ['r-1', 'r-2', 'never-sold']);
+      expect(waiting.map((d) => d.state)).toEqual(['pending', 'pending', 'unknown']);
+      await waitFor('the queued entries', async () =>
+        (await states('receipts', ['r-1', 'r-2'])).every((d) => d.since !== undefined),
+      );
+    } finally {
+      site.proxy.restore();
+    }
+    await waitFor('the three receipts at central', atCentral(3));
+    await waitFor('all synced again', async () =>
+      (await states('receipts', ['r-1', 'r-2'])).every((d) => d.state === 'synced'),
+    );
+
+    // Refused by central's validator: set aside, with the reason.
+    await cluster.centralDb.createCollection('strict', {
+      validator: { $jsonSchema: { required: ['total'] } },
+    });
+    await site.db.collection('strict').insertOne({ _id: 's-1' as never, note: 'no total' });
+    await waitFor(
+      'set aside',
+      async () => (await states('strict', ['s-1']))[0]?.state === 'set-aside',
+    );
+    expect((await states('strict', ['s-1']))[0]?.reason).toMatch(/validation/i);
+
+    const bad = await call(server, 'documents:sync-state', {
+      db: cluster.dbName,
+      coll: 'x',
+      ids: [],
+    });
+    expect(bad.status).toBe(400);
   });
 
   it('exposes /metrics in the Prometheus text format', async () => {
