@@ -5,6 +5,7 @@
  */
 import type { Config, ConfigFileInput, ConfigPatch } from '../config/index.js';
 import type { BackupService } from '../backup/service.js';
+import type { BackupHealth } from '../status/health.js';
 import type { SyncEngine } from '../engine/create-engine.js';
 import { ErrorCode, OutpostError, toOutpostError, type ErrorPayload } from '../errors.js';
 import { silentLogger, type Logger } from '../logging/logger.js';
@@ -81,6 +82,8 @@ export interface ApiHandlerOptions {
   conflicts?: ConflictService | undefined;
   verify?: VerifyService | undefined;
   backup?: BackupService | undefined;
+  /** The scheduled backups, for the health check. */
+  backupHealth?: (() => BackupHealth) | undefined;
   app?:
     | {
         version?: string;
@@ -120,6 +123,7 @@ export function createApiHandlers(options: ApiHandlerOptions): ApiHandlers {
     dataDir: options.config.dataDir,
     thresholds: health,
     rateWindowMs: health.rateWindowMs,
+    backup: options.backupHealth,
   });
   const metrics = createMetrics(source, {
     instanceId: options.instanceId,

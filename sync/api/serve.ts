@@ -50,6 +50,7 @@ import { outpostVersion } from './version.js';
 import { createVerifyService } from '../verify/service.js';
 import { watchConfigFile } from '../config/watch.js';
 import { createBackupService } from '../backup/service.js';
+import { BackupSchedule } from '../backup/schedule.js';
 import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import type { ConfigReloadResult } from './views.js';
 
@@ -213,10 +214,12 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
   let server: ApiServer | undefined;
   let alerts: HealthAlerts | undefined;
   let unwatchConfig: (() => void) | undefined;
+  let schedule: BackupSchedule | undefined;
   const uiDir = builtUi(options.uiDir);
   const shutdown = once(async () => {
     log.info({ event: 'outpost.stopping' });
     unwatchConfig?.();
+    await schedule?.stop();
     // The API first: no request may reach an engine that is stopping or clients being closed.
     await server?.close();
     handlers?.close();
@@ -239,6 +242,23 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await options.prepareLocal?.(local);
     await runtime.start();
     const reload = reloadFrom(options, env);
+    const backups = createBackupService({
+      local,
+      dataDir: layout.dataDir,
+      metaDatabase: () => runtime.config.local.metaDatabase,
+      instanceId: identity.instanceId,
+      outpostVersion: outpostVersion(),
+      logger,
+    });
+    const scheduled = new BackupSchedule({
+      service: backups,
+      settings: () => runtime.config.backup,
+      logger,
+      record: async (entry) => {
+        await engine.context?.store.log.insertOne({ at: new Date(), ...entry });
+      },
+    });
+    schedule = scheduled;
     // Whether the settings can be read again from where they live (a file, the settings store).
     const rereadable =
       options.reloadConfig !== undefined ||
@@ -266,14 +286,8 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       instanceId: identity.instanceId,
       conflicts: apiConflictService(() => engine.conflicts),
       verify: createVerifyService(engine),
-      backup: createBackupService({
-        local,
-        dataDir: layout.dataDir,
-        metaDatabase: () => runtime.config.local.metaDatabase,
-        instanceId: identity.instanceId,
-        outpostVersion: outpostVersion(),
-        logger,
-      }),
+      backup: backups,
+      backupHealth: () => scheduled.health(),
       app: { version: outpostVersion(), headless: options.headless ?? true, localUri: running.uri },
       logger,
     });
@@ -285,6 +299,7 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       logger,
     });
     alerts.start();
+    scheduled.start();
     const edited = options.configFile;
     if (edited !== undefined && !options.configWriter && (options.watchConfigFile ?? true))
       unwatchConfig = watchConfigFile({

@@ -3,18 +3,27 @@
  * local-only mode), one at a time, with Outpost's metadata database left out. A backup with no
  * directory named goes to `<dataDir>/backups/<date and time>`.
  */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import type { BackupArgs, RestoreArgs } from '../api/contract.js';
 import type { BackupReport, RestoreReport } from '../api/views.js';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import { backupDatabases } from './backup.js';
+import { backupDatabases, MANIFEST_FILE } from './backup.js';
 import { restoreBackup } from './restore.js';
 
 export interface BackupService {
   backup(args: BackupArgs): Promise<BackupReport>;
   restore(args: RestoreArgs): Promise<RestoreReport>;
+  /** The complete backups in `<dataDir>/backups`, newest first. */
+  list(): Promise<{ dir: string; at: string }[]>;
+  /**
+   * Removes all but the newest `keep` of them, and what a backup cut short left there
+   * (`*.partial`). Returns the directories removed.
+   */
+  prune(keep: number): Promise<string[]>;
 }
 
 export interface BackupServiceOptions {
@@ -60,6 +69,18 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
           outpostVersion: options.outpostVersion,
         }),
       ),
+    list: () => listBackups(backupsDir(options.dataDir)),
+    prune: (keep) =>
+      exclusive('backup', async () => {
+        const dir = backupsDir(options.dataDir);
+        const old = (await listBackups(dir)).slice(keep).map((backup) => backup.dir);
+        const partial = (await entries(dir))
+          .filter((name) => name.endsWith('.partial'))
+          .map((name) => path.join(dir, name));
+        for (const remove of [...old, ...partial])
+          await rm(remove, { recursive: true, force: true });
+        return [...old, ...partial];
+      }),
     restore: (args) =>
       exclusive('restore', () =>
         restoreBackup({
@@ -74,10 +95,28 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   };
 }
 
-/** 2026-12-07T12-30-05Z: sorts by time, and is a valid file name everywhere. */
+/** Directories of `dir` holding a manifest, newest first (by the time the manifest gives). */
+async function listBackups(dir: string): Promise<{ dir: string; at: string }[]> {
+  const found: { dir: string; at: string }[] = [];
+  for (const name of await entries(dir)) {
+    const manifest = path.join(dir, name, MANIFEST_FILE);
+    if (!existsSync(manifest)) continue;
+    try {
+      const { at } = JSON.parse(await readFile(manifest, 'utf8')) as { at?: unknown };
+      if (typeof at === 'string' && !Number.isNaN(Date.parse(at)))
+        found.push({ dir: path.join(dir, name), at });
+    } catch {
+      // Not a manifest Outpost wrote: not one of its backups, never removed.
+    }
+  }
+  return found.sort((a, b) => Date.parse(b.at) - Date.parse(a.at));
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return existsSync(dir) ? readdir(dir) : [];
+}
+
+/** 2026-12-07T12-30-05.123Z: sorts by time, and is a valid file name everywhere. */
 function stamp(at: Date): string {
-  return at
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replaceAll(':', '-');
+  return at.toISOString().replaceAll(':', '-');
 }

@@ -47,6 +47,7 @@ describe('loadConfig defaults', () => {
       },
       log: { level: 'info' },
       verify: { intervalMs: 0 },
+      backup: { intervalMs: 86_400_000, keep: 7, gzip: true },
       alerts: { intervalMs: 30_000 },
     });
   });

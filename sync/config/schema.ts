@@ -179,6 +179,16 @@ const shape = {
     .prefault({}),
   log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
   verify: z.strictObject({ intervalMs: nonNegativeInt.default(0) }).prefault({}),
+  /** Scheduled backups into <dataDir>/backups (backup/schedule.ts). */
+  backup: z
+    .strictObject({
+      /** Default daily; 0 for none. */
+      intervalMs: nonNegativeInt.default(86_400_000),
+      /** The newest this many backups in <dataDir>/backups are kept; older ones are removed. */
+      keep: positiveInt.default(7),
+      gzip: z.boolean().default(true),
+    })
+    .prefault({}),
   /** Health checks that turn warn or fail, and pass again, announced (status/alerts.ts). */
   alerts: z
     .strictObject({

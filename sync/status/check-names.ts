@@ -17,4 +17,5 @@ export const CHECK_NAMES: Record<HealthCheckName, string> = {
   'clock-skew': 'Clock',
   'disk-space': 'Disk space',
   'instance-id': 'Instance ID',
+  backup: 'Backups',
 };

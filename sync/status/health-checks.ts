@@ -1,6 +1,6 @@
 /** The individual health checks: pure functions of the inputs and thresholds (see health.ts). */
 import type { LoopLiveness } from './engine-state.js';
-import type { CheckResult, HealthInputs, HealthThresholds } from './health.js';
+import type { BackupHealth, CheckResult, HealthInputs, HealthThresholds } from './health.js';
 import { capitalize, formatBytes, formatDuration, percent, plural } from './format.js';
 
 export function syncEnabled({ state, databases }: HealthInputs): CheckResult {
@@ -245,5 +245,48 @@ export function instanceId({ duplicateInstance, instanceId: id }: HealthInputs):
       `Another live site (${duplicateInstance.otherHostname}) uses instance ID ${id} ` +
       `(seen ${duplicateInstance.seenAt}); a cloned disk or shared data directory. ` +
       'Give one of them a new identity before both write.',
+  };
+}
+
+/**
+ * Scheduled backups happen: warn when the last one failed, or when none was made for two
+ * intervals (a computer switched off at night misses one; two in a row need a look).
+ */
+export function backupAge(backup: BackupHealth, now: number): CheckResult {
+  const name = 'backup';
+  const age = backup.lastAt === null ? null : now - Date.parse(backup.lastAt);
+  const last = age === null ? 'No backup made yet' : `Last backup ${formatDuration(age)} ago`;
+  if (backup.intervalMs === 0)
+    return {
+      name,
+      status: 'pass',
+      message: `${last}; scheduled backups are off (backup.intervalMs is 0).`,
+    };
+  if (backup.lastError)
+    return {
+      name,
+      status: 'warn',
+      message:
+        `The scheduled backup at ${backup.lastError.at} failed: ${backup.lastError.message} ` +
+        `${last}; it is tried again soon.`,
+    };
+  const overdueAfter = 2 * backup.intervalMs;
+  const waited = age ?? now - Date.parse(backup.since);
+  if (waited > overdueAfter)
+    return {
+      name,
+      status: 'warn',
+      message: `${last}, and one is due every ${formatDuration(backup.intervalMs)}: see the log for why none was made.`,
+      value: age,
+      threshold: overdueAfter,
+    };
+  return {
+    name,
+    status: 'pass',
+    message:
+      age === null
+        ? 'No backup made yet; the first is made soon after start.'
+        : `${last}; one is made every ${formatDuration(backup.intervalMs)}.`,
+    value: age,
   };
 }

@@ -87,7 +87,7 @@ describe('evaluateHealth', () => {
       });
     const early = evaluateHealth(offline(60_000));
     expect(check(early, 'central-database').status).toBe('warn');
-    expect(check(early, 'central-database').message).toContain('1 min 0 s');
+    expect(check(early, 'central-database').message).toContain('1 min');
     expect(early.status).toBe('warn');
     const late = evaluateHealth(offline(5 * 60_000 + 1));
     expect(check(late, 'central-database')).toMatchObject({ status: 'fail', threshold: 300_000 });
@@ -255,6 +255,47 @@ describe('evaluateHealth', () => {
     expect(check(report, 'central-database').status).toBe('warn');
     expect(check(report, 'worker').status).toBe('pass');
     expect(report.status).toBe('warn');
+  });
+
+  it('checks scheduled backups when the host runs them: made, failed, overdue, off', () => {
+    const day = 86_400_000;
+    const backup = (patch: Partial<NonNullable<HealthInputs['backup']>>) =>
+      check(
+        evaluateHealth(
+          inputs({
+            backup: {
+              intervalMs: day,
+              lastAt: new Date(NOW - 3_600_000).toISOString(),
+              lastError: null,
+              since: new Date(NOW - 2 * 3_600_000).toISOString(),
+              ...patch,
+            },
+          }),
+        ),
+        'backup',
+      );
+    expect(evaluateHealth(inputs()).checks.map((c) => c.name)).not.toContain('backup');
+    expect(backup({})).toMatchObject({ status: 'pass', label: 'Backups' });
+    expect(backup({}).message).toBe('Last backup 1 h ago; one is made every 24 h.');
+    // A computer off for a night misses one: still fine; two in a row are not.
+    expect(backup({ lastAt: new Date(NOW - 1.5 * day).toISOString() }).status).toBe('pass');
+    const overdue = backup({ lastAt: new Date(NOW - 2.5 * day).toISOString() });
+    expect(overdue).toMatchObject({ status: 'warn', threshold: 2 * day });
+    expect(overdue.message).toMatch(/^Last backup 2 days ago, and one is due every 24 h/);
+    // None yet: not overdue until two intervals after the schedule began.
+    expect(backup({ lastAt: null }).message).toContain('the first is made soon after start');
+    expect(backup({ lastAt: null, since: new Date(NOW - 3 * day).toISOString() }).status).toBe(
+      'warn',
+    );
+    const failed = backup({
+      lastError: { at: '2030-01-01T11:30:00.000Z', message: 'The disk is full.' },
+    });
+    expect(failed.status).toBe('warn');
+    expect(failed.message).toContain('failed: The disk is full.');
+    expect(backup({ intervalMs: 0, lastAt: null })).toMatchObject({
+      status: 'pass',
+      message: 'No backup made yet; scheduled backups are off (backup.intervalMs is 0).',
+    });
   });
 
   it('warns when no database is configured to sync', () => {

@@ -16,6 +16,7 @@ import {
   clockSkew,
   diskSpace,
   instanceId,
+  backupAge,
 } from './health-checks.js';
 import { CHECK_NAMES } from './check-names.js';
 
@@ -35,6 +36,7 @@ export const HEALTH_CHECKS = [
   'clock-skew',
   'disk-space',
   'instance-id',
+  'backup',
 ] as const;
 export type HealthCheckName = (typeof HEALTH_CHECKS)[number];
 
@@ -114,6 +116,19 @@ export interface HealthInputs {
   duplicateInstance: { otherHostname: string; seenAt: string } | null;
   /** The engine's supervised loops by name, with their recent restarts. */
   loops: Record<string, LoopLiveness>;
+  /** Scheduled backups; absent where the host runs none (tests of the engine alone). */
+  backup?: BackupHealth | undefined;
+}
+
+export interface BackupHealth {
+  /** 0 when scheduled backups are off. */
+  intervalMs: number;
+  /** The newest backup in the backups directory (ISO), scheduled or not. */
+  lastAt: string | null;
+  /** The last scheduled backup that failed, if it came after the last success. */
+  lastError: { at: string; message: string } | null;
+  /** When the schedule began (ISO): a first backup is not overdue before an interval passed. */
+  since: string;
 }
 
 const RANK: Record<HealthStatus, number> = { pass: 0, warn: 1, fail: 2 };
@@ -144,6 +159,7 @@ export function evaluateHealth(
     clockSkew(inputs, thresholds),
     diskSpace(inputs, thresholds),
     instanceId(inputs),
+    ...(inputs.backup ? [backupAge(inputs.backup, inputs.now)] : []),
   ];
   const checks = results.map((check): HealthCheck => ({
     ...check,

@@ -10,6 +10,7 @@ import { CollectionStats } from './collections.js';
 import { diskSpace } from './disk.js';
 import {
   evaluateHealth,
+  type BackupHealth,
   type HealthInputs,
   type HealthReport,
   type HealthThresholds,
@@ -29,6 +30,8 @@ export interface StatusSourceOptions {
   dataDir: string;
   thresholds: HealthThresholds;
   rateWindowMs: number;
+  /** The scheduled backups, for their health check. */
+  backup?: (() => BackupHealth) | undefined;
   /** Counter sampling interval; defaults to a sixth of the rate window, at most 5 s. */
   sampleEveryMs?: number;
 }
@@ -124,6 +127,7 @@ export class StatusSource {
           seenAt: status.duplicateInstance.seenAt.toISOString(),
         },
         loops: status.loops,
+        backup: this.options.backup?.(),
       },
       this.options.thresholds,
     );

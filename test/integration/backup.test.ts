@@ -4,12 +4,14 @@
  * nothing, checksums, gzip, a directory without a manifest (mongodump's layout), and the CLI
  * against a running instance, which leaves Outpost's metadata out (and `outpost log` shows).
  */
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BSON, MongoClient, type Document } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { backupDatabases } from '../../sync/backup/backup.js';
 import { restoreBackup } from '../../sync/backup/restore.js';
+import { BackupSchedule } from '../../sync/backup/schedule.js';
+import { createBackupService } from '../../sync/backup/service.js';
 import { startOutpost } from '../../sync/api/serve.js';
 import type { BackupReport, RestoreReport } from '../../sync/api/contract.js';
 import { loadConfig } from '../../sync/config/index.js';
@@ -308,6 +310,97 @@ describe('backup and restore', () => {
       restoreBackup({ client, dir: plain, as: database('backup-cut'), skip: [], logger }),
     );
     expect(cut.message).toContain('cut short');
+  });
+
+  it('makes backups by itself, keeps the newest, and reports a failure', async () => {
+    const db = database('backup-schedule');
+    await client
+      .db(db)
+      .collection('sales')
+      .insertOne({ _id: 1 as never, total: 3 });
+    const dataDir = await testDir('backup-schedule');
+    // What a backup cut short by a crash left behind: removed with the old backups.
+    await mkdir(path.join(dataDir, 'backups', '2026-01-01T00-00-00.000Z.partial'), {
+      recursive: true,
+    });
+    const service = createBackupService({
+      local: client,
+      dataDir,
+      metaDatabase: () => 'outpost',
+      instanceId: 'op-test',
+      outpostVersion: '0.0.0',
+      logger,
+    });
+    const recorded: string[] = [];
+    const schedule = new BackupSchedule({
+      service,
+      settings: () => ({ intervalMs: 400, keep: 2, gzip: true }),
+      logger,
+      record: (entry) => Promise.resolve(void recorded.push(entry.message)),
+      checkEveryMs: 50,
+      firstDelayMs: 0,
+    });
+    schedule.start();
+    try {
+      // Four made, one every 400 ms; two kept.
+      let made = 0;
+      const seen = new Set<string>();
+      await waitFor('four scheduled backups', async () => {
+        for (const backup of await service.list()) seen.add(backup.dir);
+        made = seen.size;
+        return made >= 4;
+      });
+      await waitFor('the older ones removed', async () => (await service.list()).length === 2);
+      const names = await readdir(path.join(dataDir, 'backups'));
+      expect(names.filter((name) => name.endsWith('.partial'))).toEqual([]);
+      expect(names).toHaveLength(2);
+      const health = schedule.health();
+      expect(health.lastError).toBeNull();
+      expect(Date.now() - Date.parse(health.lastAt!)).toBeLessThan(5_000);
+      // Each is a complete, compressed backup.
+      const [newest] = await service.list();
+      const restored = database('backup-scheduled-copy');
+      await restoreBackup({
+        client,
+        dir: newest!.dir,
+        databases: [db],
+        as: restored,
+        skip: [],
+        logger,
+      });
+      expect(await client.db(restored).collection('sales').countDocuments()).toBe(1);
+    } finally {
+      await schedule.stop();
+    }
+
+    // A backup that fails is recorded, shows in health, and is tried again later, not at once.
+    const closed = new MongoClient(inject('mongo').sites[2]!);
+    const failing = new BackupSchedule({
+      service: createBackupService({
+        local: closed,
+        dataDir: await testDir('backup-schedule-failing'),
+        metaDatabase: () => 'outpost',
+        instanceId: 'op-test',
+        outpostVersion: '0.0.0',
+        logger,
+      }),
+      settings: () => ({ intervalMs: 100, keep: 2, gzip: false }),
+      logger,
+      record: (entry) => Promise.resolve(void recorded.push(entry.message)),
+      checkEveryMs: 50,
+      firstDelayMs: 0,
+      retryMs: 60_000,
+    });
+    await closed.close();
+    failing.start();
+    try {
+      await waitFor('the failure', () => failing.health().lastError !== null);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(recorded).toHaveLength(1);
+      expect(recorded[0]).toMatch(/^The scheduled backup failed: .+ It is tried again in 1 min\.$/);
+    } finally {
+      await failing.stop();
+    }
   });
 
   it('moves a dump onto a new site, then backs it up from the CLI without Outpost metadata', async () => {

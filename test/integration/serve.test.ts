@@ -253,6 +253,11 @@ describe('startOutpost', () => {
     expect(checkOf(health, 'sync-enabled')?.message).toContain('local-only mode');
     expect(checkOf(health, 'worker')?.status).toBe('pass');
     expect(checkOf(health, 'local-database')?.status).toBe('pass');
+    // Backups are scheduled by default, the first soon after start.
+    expect(checkOf(health, 'backup')).toMatchObject({
+      status: 'pass',
+      message: 'No backup made yet; the first is made soon after start.',
+    });
     expect(healthReply.status).toBe(health.status === 'fail' ? 503 : 200);
     const cli = await outpost(['status', '--json', '-d', instance.layout.dataDir]);
     expect(JSON.parse(cli.out)).toMatchObject({ status: { state: { name: 'local-only' } } });

@@ -121,7 +121,7 @@ describe('renderStatus', () => {
     expect(lines).toContain(
       'failures         push 40, pull 2, retries 9 (recent failure rate 100%)',
     );
-    expect(lines).toContain('last sync        2030-01-01T11:57:00.000Z (3 min 0 s ago)');
+    expect(lines).toContain('last sync        2030-01-01T11:57:00.000Z (3 min ago)');
     expect(lines).toContain('health: WARN');
     expect(lines).toContain('queue-size  WARN    1200 local changes waiting to be pushed.');
     expect(lines).toContain('worker      ok      The sync loops are running (idle).');

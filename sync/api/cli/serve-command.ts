@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { backupsDir } from '../../backup/service.js';
 import { redactUri } from '../../logging/redact.js';
+import { formatDuration } from '../../status/format.js';
 import type { EngineState } from '../../status/engine-state.js';
 import { startOutpost, type OutpostInstance } from '../serve.js';
 import { outpostVersion } from '../version.js';
@@ -86,11 +88,19 @@ function printBanner(instance: OutpostInstance, state: string, context: CliConte
     ['mongod', `${instance.mongodBinary.path} (${instance.mongodBinary.source})`],
     ['data dir', layout.dataDir],
     ['logs', `${layout.logDir} (outpost.<n>.log, rotated; mongod.log)`],
+    ['backups', describeBackups(instance)],
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   context.out(`Outpost ${outpostVersion()} is serving.`);
   for (const [label, value] of rows) context.out(`  ${label.padEnd(width)}  ${value}`);
   context.out('Press Ctrl-C to stop (the sync engine first, then mongod, cleanly).');
+}
+
+function describeBackups(instance: OutpostInstance): string {
+  const { intervalMs, keep } = instance.config.backup;
+  const dir = backupsDir(instance.layout.dataDir);
+  if (intervalMs === 0) return `${dir} (none scheduled: backup.intervalMs is 0)`;
+  return `${dir} (every ${formatDuration(intervalMs)}, the newest ${keep} kept)`;
 }
 
 function describeDatabases(instance: OutpostInstance): string {
