@@ -74,7 +74,11 @@ export function createCallHandlers(c: CallContext): CallHandlers {
         return currentState();
       }
       const run = await syncRun(engine, { timeoutMs: args.timeoutMs ?? 60_000 });
-      await audit('operator.sync-run', { ...run });
+      // Activity names the collections that moved; the counts are in the reply.
+      await audit('operator.sync-run', {
+        ...run,
+        collections: run.collections.map((c) => `${c.db}.${c.coll}`),
+      });
       return { ...(await currentState()), run };
     },
     'sync:pause': async () => {

@@ -6,6 +6,7 @@
  * engine cannot sync (paused, error, local-only, or still offline 5 s after the request: the
  * request itself retries central at once), and at the time limit.
  */
+import type { EngineCounters } from '../engine/context.js';
 import type { SyncEngine } from '../engine/create-engine.js';
 import { sleep } from '../util/backoff.js';
 import type { SyncRunView } from './views.js';
@@ -48,7 +49,33 @@ export async function syncRun(
     conflicts: delta((c) => c.conflicts),
     failures: delta((c) => c.pushFailures + c.pullFailures),
     waiting,
+    collections: movedByCollection(before.byCollection, after.counters.byCollection),
   };
+}
+
+/** Per collection, what the counters gained; a count that went down is a new engine's. */
+export function movedByCollection(
+  before: EngineCounters['byCollection'],
+  after: EngineCounters['byCollection'],
+): SyncRunView['collections'] {
+  const zero = { pushed: 0, pulled: 0, conflicts: 0 };
+  return Object.keys(after)
+    .sort()
+    .map((key) => {
+      const was = before[key] ?? zero;
+      const now = after[key]!;
+      const gained = (pick: keyof typeof zero) =>
+        now[pick] >= was[pick] ? now[pick] - was[pick] : now[pick];
+      const dot = key.indexOf('.');
+      return {
+        db: key.slice(0, dot),
+        coll: key.slice(dot + 1),
+        pushed: gained('pushed'),
+        pulled: gained('pulled'),
+        conflicts: gained('conflicts'),
+      };
+    })
+    .filter((c) => c.pushed + c.pulled + c.conflicts > 0);
 }
 
 /** Changes of this site from before `cutoff` still in the outbox, not counting parked ones. */

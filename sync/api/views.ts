@@ -162,6 +162,8 @@ export interface SyncRunView {
   failures: number;
   /** Changes from before the request still waiting (0 when complete). */
   waiting: number;
+  /** What moved, by collection: only those where something did, by name. */
+  collections: { db: string; coll: string; pushed: number; pulled: number; conflicts: number }[];
 }
 
 /** A change of this site waiting in the outbox to be sent to central. */

@@ -157,6 +157,27 @@ export interface EngineCounters {
   lastPullAt?: Date | undefined;
   /** Propagation lag of the last pulled change (now - wallTime at central), ms. */
   lastPullLagMs?: number | undefined;
+  /** `pushed`, `pulled` and `conflicts` by collection (`db.coll`), for a sync run's report. */
+  byCollection: Record<string, CollectionCounters>;
+}
+
+export interface CollectionCounters {
+  pushed: number;
+  pulled: number;
+  conflicts: number;
+}
+
+/** Adds to one collection's counters. */
+export function countFor(
+  counters: EngineCounters,
+  db: string,
+  coll: string,
+  add: Partial<CollectionCounters>,
+): void {
+  const entry = (counters.byCollection[`${db}.${coll}`] ??= { pushed: 0, pulled: 0, conflicts: 0 });
+  entry.pushed += add.pushed ?? 0;
+  entry.pulled += add.pulled ?? 0;
+  entry.conflicts += add.conflicts ?? 0;
 }
 
 export function newCounters(): EngineCounters {
@@ -172,5 +193,6 @@ export function newCounters(): EngineCounters {
     retries: 0,
     centralWrites: 0,
     localApplies: 0,
+    byCollection: {},
   };
 }

@@ -434,7 +434,7 @@ class Engine implements SyncEngine {
       oldestUnsyncedAgeMs: oldestFirstAt ? Date.now() - oldestFirstAt.getTime() : null,
       quarantined,
       openConflicts,
-      counters: { ...this.counters },
+      counters: { ...this.counters, byCollection: structuredClone(this.counters.byCollection) },
       centralRoundTripMs: this.skew?.roundTripMs ?? null,
       clockSkewMs: this.skew?.skewMs ?? null,
       lastSyncAt: last?.toISOString() ?? null,

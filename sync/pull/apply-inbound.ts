@@ -7,7 +7,7 @@ import {
   type Timestamp,
 } from 'mongodb';
 import { idKey, inLocalTransaction } from '../engine/apply.js';
-import type { EngineContext } from '../engine/context.js';
+import { countFor, type EngineContext } from '../engine/context.js';
 import { contentHash, stripSync } from '../engine/hash.js';
 import { compareVersions } from '../engine/hlc.js';
 import { syncKey, type CheckpointDoc, type MetaDoc } from '../engine/store.js';
@@ -90,12 +90,14 @@ async function applyLatest(
   const result: ApplyResult = { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 };
   const byColl = groupBy(latest.values(), (item) => item.coll);
   let changed: Inbound[] = [];
+  let appliedByColl = new Map<string, number>();
   await ctx.faults?.hit('pull:before-apply');
   await inLocalTransaction(
     ctx,
     async (session) => {
       Object.assign(result, { applied: 0, skippedStale: 0, skippedUnsynced: 0, quarantined: 0 });
       changed = [];
+      appliedByColl = new Map();
       const metaOps: AnyBulkWriteOperation<MetaDoc>[] = [];
       const outboxBumps: MetaDoc['_id'][] = [];
       for (const [coll, group] of byColl) {
@@ -200,6 +202,7 @@ async function applyLatest(
           );
           ctx.clock.receive(item.v);
           result.applied += 1;
+          appliedByColl.set(coll, (appliedByColl.get(coll) ?? 0) + 1);
         }
         if (appOps.length > 0)
           await collection.bulkWrite(appOps, { session, ordered: true }).catch((error: unknown) => {
@@ -227,6 +230,7 @@ async function applyLatest(
   await adoptChanged(ctx, db, changed);
   await ctx.faults?.hit('pull:after-apply');
   ctx.metrics.pulled += result.applied;
+  for (const [coll, pulled] of appliedByColl) countFor(ctx.metrics, db, coll, { pulled });
   ctx.metrics.localApplies += result.applied;
   ctx.metrics.quarantined += result.quarantined;
   if (result.applied > 0) ctx.metrics.lastPullAt = new Date();

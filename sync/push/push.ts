@@ -7,7 +7,7 @@ import type {
 } from 'mongodb';
 import { documentWriteErrors, isRetryable } from '../errors.js';
 import { idKey } from '../engine/apply.js';
-import type { EngineContext } from '../engine/context.js';
+import { countFor, type EngineContext } from '../engine/context.js';
 import { contentHash } from '../engine/hash.js';
 import { compareVersions, parseVersion } from '../engine/hlc.js';
 import { TOMBSTONES, keepsBase } from '../engine/rules.js';
@@ -261,10 +261,13 @@ export class Push {
       for (const { plan, clash } of outcome.conflicted) {
         round.conflicts += 1;
         ctx.metrics.conflicts += 1;
+        countFor(ctx.metrics, plan.db, plan.coll, { conflicts: 1 });
         if (await resolvePushConflict(ctx, plan, clash)) round.pushed += 1;
       }
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
+      for (const plan of outcome.succeeded)
+        countFor(ctx.metrics, plan.db, plan.coll, { pushed: 1 });
     }
     return done;
   }

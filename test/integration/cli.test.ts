@@ -11,6 +11,7 @@ import { Timestamp } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { registerAll, exitCodeFor } from '../../sync/api/cli/index.js';
 import type { CliContext } from '../../sync/api/cli/context.js';
+import type { SyncRunView } from '../../sync/api/contract.js';
 import { createApiHandlers, type ApiHandlers } from '../../sync/api/handlers.js';
 import {
   apiTokenFile,
@@ -128,8 +129,14 @@ describe('CLI against a running instance', () => {
     await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'wait-p', price: 5 });
     const run = await outpost(['sync', '--wait', '--json', '-d', dir]);
     expect(run.code).toBe(0);
-    const { run: report } = run.json<{ run: Record<string, number | boolean> }>();
+    const { run: report } = run.json<{ run: SyncRunView }>();
     expect(report).toMatchObject({ complete: true, waiting: 0, failures: 0 });
+    // By collection, adding up to the totals.
+    const sum = (pick: (c: SyncRunView['collections'][number]) => number) =>
+      report.collections.reduce((total, c) => total + pick(c), 0);
+    expect(sum((c) => c.pushed)).toBe(report.pushed);
+    expect(sum((c) => c.pulled)).toBe(report.pulled);
+    expect(report.collections.every((c) => c.db === cluster.dbName)).toBe(true);
     // Capture may have sent some before the request; what was waiting then is across now.
     expect(await cluster.centralDb.collection('sales').countDocuments({ _id: /^wait-/ })).toBe(3);
     expect(await site.db.collection('products').countDocuments({ _id: 'wait-p' as never })).toBe(1);

@@ -15,6 +15,7 @@ const EVENTS: Record<string, string> = {
   'config.reload-failed': 'Edited config file not applied',
   'operator.backup-created': 'Backup written',
   'operator.backup-restored': 'Backup restored',
+  'backup.failed': 'Scheduled backup failed',
   'alert.raised': 'Health alert',
   'alert.eased': 'Health alert eased',
   'alert.cleared': 'Health alert over',

@@ -139,11 +139,24 @@ function SyncControls({ stateName, onChanged }: Props) {
 function runWords(run: SyncRunView): string {
   const moved = `${count(run.pushed, 'change', 'changes')} sent, ${run.pulled.toLocaleString()} received`;
   const conflicts = run.conflicts > 0 ? `, ${count(run.conflicts, 'conflict', 'conflicts')}` : '';
-  if (run.complete) return `In sync: ${moved}${conflicts}.`;
+  const where =
+    run.collections.length > 0 && run.collections.length <= 6
+      ? ` (${run.collections.map(collectionWords).join('; ')})`
+      : '';
+  if (run.complete) return `In sync: ${moved}${conflicts}${where}.`;
   return (
     `Not finished: ${count(run.waiting, 'change', 'changes')} still waiting ` +
     `(${moved}${conflicts} meanwhile). Outpost keeps trying by itself.`
   );
+}
+
+function collectionWords(c: SyncRunView['collections'][number]): string {
+  const parts = [
+    c.pushed > 0 ? `${c.pushed.toLocaleString()} sent` : '',
+    c.pulled > 0 ? `${c.pulled.toLocaleString()} received` : '',
+    c.conflicts > 0 ? count(c.conflicts, 'conflict', 'conflicts') : '',
+  ].filter(Boolean);
+  return `${c.coll}: ${parts.join(', ')}`;
 }
 
 function PosConnection({ localUri }: { localUri: string | null }) {

@@ -9,6 +9,7 @@ import {
 } from './command-kit.js';
 import type { CliContext } from './context.js';
 import { ExitCode } from './exit-codes.js';
+import { renderTable } from './format.js';
 
 const CONTROLS = [
   {
@@ -53,7 +54,20 @@ export function registerControls(program: Command, context: CliContext): void {
       );
       if (flags.json) printJson(context, result);
       else if (!result.run) context.out(`Sync requested; the engine is ${describe(result.state)}.`);
-      else context.out(describeRun(result.run, result.state));
+      else {
+        context.out(describeRun(result.run, result.state));
+        if (result.run.collections.length > 0)
+          for (const line of renderTable(
+            [
+              { header: 'COLLECTION', value: (c) => `${c.db}.${c.coll}`, maxWidth: 48 },
+              { header: 'SENT', value: (c) => c.pushed, align: 'right' },
+              { header: 'RECEIVED', value: (c) => c.pulled, align: 'right' },
+              { header: 'CONFLICTS', value: (c) => c.conflicts, align: 'right' },
+            ],
+            result.run.collections,
+          ))
+            context.out(`  ${line}`);
+      }
       return result.run && !result.run.complete ? ExitCode.Failure : ExitCode.Ok;
     }),
   );
