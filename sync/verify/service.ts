@@ -16,11 +16,24 @@ export function createVerifyService(engine: SyncEngine): VerifyService {
   return {
     async verify(args: VerifyArgs): Promise<VerifyReport> {
       const ctx = await runningContext(engine);
-      return runVerify(ctx, {
-        db: args.db,
-        colls: args.colls,
-        repair: args.repair ?? false,
-      });
+      try {
+        return await runVerify(ctx, {
+          db: args.db,
+          colls: args.colls,
+          repair: args.repair ?? false,
+        });
+      } catch (error) {
+        // A settings change replaced the engine (and perhaps closed its client of central)
+        // under this run: say so, rather than the driver's "client was closed".
+        if (engine.context !== ctx)
+          throw new OutpostError(
+            ErrorCode.InvalidState,
+            'The settings changed while verify ran, and the sync engine it used was replaced, ' +
+              'so it stopped. Nothing was lost (a repair made so far stands): run it again.',
+            { cause: error },
+          );
+        throw error;
+      }
     },
   };
 }

@@ -12,6 +12,7 @@ import type { CliContext } from './context.js';
 import { renderTable } from './format.js';
 import { connectInstance } from './instance-client.js';
 import { startSpinner } from './spinner.js';
+import { formatBytes, formatDuration, plural } from '../../status/format.js';
 
 interface BackupFlags extends InstanceFlags {
   out?: string;
@@ -97,27 +98,39 @@ async function callWithSpinner<T>(
   }
 }
 
-export function renderBackup(report: BackupReport): string[] {
-  const rows = report.databases.flatMap((db) =>
+/** One row per collection of a backup or restore report, named `db.coll`. */
+function rowsOf<C extends { name: string }>(databases: { name: string; collections: C[] }[]) {
+  return databases.flatMap((db) =>
     db.collections.map((coll) => ({ ...coll, where: `${db.name}.${coll.name}` })),
   );
+}
+
+const COLLECTION = { header: 'COLLECTION', value: (c: { where: string }) => c.where, maxWidth: 48 };
+const DOCUMENTS = {
+  header: 'DOCUMENTS',
+  value: (c: { type: string; documents: number }) => (c.type === 'view' ? 'view' : c.documents),
+  align: 'right' as const,
+};
+
+export function renderBackup(report: BackupReport): string[] {
+  const rows = rowsOf(report.databases);
   if (rows.length === 0) return [`Nothing to back up: no database holds a collection.`];
   return [
     ...renderTable(
       [
-        { header: 'COLLECTION', value: (c) => c.where, maxWidth: 48 },
+        COLLECTION,
+        DOCUMENTS,
         {
-          header: 'DOCUMENTS',
-          value: (c) => (c.type === 'view' ? 'view' : c.documents),
+          header: 'SIZE',
+          value: (c) => (c.type === 'view' ? '-' : formatBytes(c.bytes)),
           align: 'right',
         },
-        { header: 'SIZE', value: (c) => (c.type === 'view' ? '-' : size(c.bytes)), align: 'right' },
       ],
       rows,
     ),
     '',
-    `Backed up ${report.documents} ${plural(report.documents, 'document')} (${size(report.bytes)}) ` +
-      `to ${report.dir} in ${seconds(report.durationMs)}.`,
+    `Backed up ${plural(report.documents, 'document')} (${formatBytes(report.bytes)}) ` +
+      `to ${report.dir} in ${formatDuration(report.durationMs)}.`,
     report.consistent
       ? `Every collection as it was at ${report.at}.`
       : 'It took longer than the server keeps a snapshot, so the collections were read one ' +
@@ -127,40 +140,15 @@ export function renderBackup(report: BackupReport): string[] {
 }
 
 export function renderRestore(report: RestoreReport): string[] {
-  const rows = report.databases.flatMap((db) =>
-    db.collections.map((coll) => ({ ...coll, where: `${db.name}.${coll.name}` })),
-  );
   return [
     ...renderTable(
-      [
-        { header: 'COLLECTION', value: (c) => c.where, maxWidth: 48 },
-        {
-          header: 'DOCUMENTS',
-          value: (c) => (c.type === 'view' ? 'view' : c.documents),
-          align: 'right',
-        },
-        { header: 'INDEXES', value: (c) => c.indexes, align: 'right' },
-      ],
-      rows,
+      [COLLECTION, DOCUMENTS, { header: 'INDEXES', value: (c) => c.indexes, align: 'right' }],
+      rowsOf(report.databases),
     ),
     '',
-    `Restored ${report.documents} ${plural(report.documents, 'document')} from ${report.dir} in ${seconds(report.durationMs)}.`,
+    `Restored ${plural(report.documents, 'document')} from ${report.dir} in ${formatDuration(report.durationMs)}.`,
     report.verified
       ? `Every file matched the checksum the backup recorded (backup of ${report.at ?? 'unknown time'}).`
       : 'A mongodump directory: it has no checksums to check the files against.',
   ];
-}
-
-function size(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-
-function seconds(ms: number): string {
-  return `${(ms / 1000).toFixed(1)} s`;
-}
-
-function plural(count: number, word: string): string {
-  return count === 1 ? word : `${word}s`;
 }
