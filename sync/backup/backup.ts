@@ -1,16 +1,17 @@
 /**
  * A backup of the site's databases, written by the running instance through the driver, in the
- * layout `mongodump` writes (`<db>/<coll>.bson` and `<coll>.metadata.json`, `.gz` with gzip), so
- * that `mongorestore` reads it as well as `outpost restore` does. No mongodump ships with the
- * bundled mongod, and a site's local-only collections and its changes not yet sent exist nowhere
- * else.
+ * layout `mongodump` writes (`<db>/<coll>.bson` and `<coll>.metadata.json`, `.gz` with gzip),
+ * which `outpost restore` reads and `mongorestore` is meant to (not tested: no mongorestore here).
+ * No mongodump ships with the bundled mongod, and a site's local-only collections and its changes
+ * not yet sent exist nowhere else.
  *
  * Every collection's documents are read in one snapshot session: the backup is the databases as
  * they were at one moment, while the till goes on selling (the list of collections and their
- * indexes, which take no snapshot, are read as the backup goes). A read that outlives the server's snapshot window
- * (5 minutes by default) starts again without a snapshot, and the manifest says so. The backup is
- * written to `<dir>.partial` and renamed when complete, with `outpost-backup.json` (what it holds,
- * and a sha256 of every file) last: a directory without it is not a backup.
+ * indexes, which take no snapshot, are read as the backup goes). A read that outlives the
+ * server's snapshot window (5 minutes by default) starts again without a snapshot, and the
+ * manifest says so. The backup is written to `<dir>.partial`, removed if the backup fails, and
+ * renamed when complete, with `outpost-backup.json` (what it holds, and a sha256 of every file)
+ * last: a directory without it is not a backup.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -47,8 +48,6 @@ export interface BackupOptions {
   skip: readonly string[];
   gzip?: boolean | undefined;
   logger: Logger;
-  /** Called after each collection, for progress. */
-  onCollection?: ((done: BackedUpCollection & { db: string }) => void) | undefined;
 }
 
 export async function backupDatabases(
@@ -75,8 +74,10 @@ export async function backupDatabases(
       manifest = await writeAll(options, names, partial, session);
       break;
     } catch (error) {
-      if (!(snapshot && error instanceof MongoServerError && error.code === SNAPSHOT_TOO_OLD))
+      if (!(snapshot && error instanceof MongoServerError && error.code === SNAPSHOT_TOO_OLD)) {
+        await rm(partial, { recursive: true, force: true });
         throw error;
+      }
       log.warn(
         { event: 'backup.snapshot-too-old' },
         'The backup took longer than the server keeps a snapshot; starting again without one.',
@@ -164,9 +165,9 @@ async function writeAll(
         );
         continue;
       }
-      const done = await writeCollection(options, name, { ...info, type }, root, gzip, session);
-      collections.push(done);
-      options.onCollection?.({ ...done, db: name });
+      collections.push(
+        await writeCollection(options, name, { ...info, type }, root, gzip, session),
+      );
     }
     databases.push({ name, collections });
   }

@@ -33,7 +33,6 @@ export interface RestoreOptions {
   /** Never restored into: Outpost's metadata database. */
   skip: readonly string[];
   logger: Logger;
-  onCollection?: ((done: RestoredCollection & { db: string }) => void) | undefined;
 }
 
 interface PlannedCollection {
@@ -77,9 +76,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRep
       ...db.collections.filter((c) => c.type === 'view'),
     ];
     for (const planned of ordered) {
-      const done = await restoreCollection(options.client, db.to, dir, planned);
-      collections.push(done);
-      options.onCollection?.({ ...done, db: db.to });
+      collections.push(await restoreCollection(options.client, db.to, dir, planned));
     }
     databases.push({ name: db.to, from: db.from, collections });
   }

@@ -8,7 +8,7 @@
  */
 import type { BackupHealth } from '../status/health.js';
 import type { Logger } from '../logging/logger.js';
-import { ErrorCode, toOutpostError } from '../errors.js';
+import { toOutpostError } from '../errors.js';
 import { formatDuration } from '../status/format.js';
 import { sleep } from '../util/backoff.js';
 import type { BackupService } from './service.js';
@@ -97,6 +97,8 @@ export class BackupSchedule {
   }
 
   private async backUp(settings: BackupSettings, log: Logger): Promise<void> {
+    // A backup or restore someone started by hand is running: this one waits for the next look.
+    if (this.options.service.busy()) return;
     try {
       const report = await this.options.service.backup({ gzip: settings.gzip });
       this.lastAt = Date.parse(report.at);
@@ -106,8 +108,6 @@ export class BackupSchedule {
       if (removed.length > 0) log.info({ event: 'backup.pruned', removed, keep: settings.keep });
     } catch (error) {
       const failure = toOutpostError(error);
-      // A backup someone started by hand is running: this one waits for the next look.
-      if (failure.code === ErrorCode.InvalidState && failure.message.includes('is running')) return;
       this.lastError = { at: this.now(), message: failure.message };
       log.warn({ event: 'backup.scheduled-failed', error }, 'The scheduled backup failed.');
       await this.options

@@ -24,6 +24,8 @@ export interface BackupService {
    * (`*.partial`). Returns the directories removed.
    */
   prune(keep: number): Promise<string[]>;
+  /** Whether a backup, restore or prune is running. */
+  busy(): boolean;
 }
 
 export interface BackupServiceOptions {
@@ -69,6 +71,7 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
           outpostVersion: options.outpostVersion,
         }),
       ),
+    busy: () => running !== undefined,
     list: () => listBackups(backupsDir(options.dataDir)),
     prune: (keep) =>
       exclusive('backup', async () => {
