@@ -62,4 +62,24 @@ describe('apiConflictService', () => {
     const error = await api.autoResolve({}).catch((e: unknown) => e);
     expect(isOutpostError(error, 'INVALID_STATE')).toBe(true);
   });
+
+  it('says the settings changed when the engine was replaced during a decision', async () => {
+    const failing = (): ConflictService => ({
+      ...fakeService([]),
+      resolve: () => Promise.reject(new Error('Topology is closed')),
+    });
+    let engine = failing();
+    const replaced = apiConflictService(() => engine);
+    const call = replaced.resolve({ id: ID.toHexString(), keep: 'central' });
+    engine = failing();
+    const error = await call.catch((caught: unknown) => caught);
+    expect(isOutpostError(error) && error.code).toBe('INVALID_STATE');
+    expect((error as Error).message).toContain('The settings changed meanwhile');
+    // The same engine: its error as it is.
+    const same = failing();
+    const kept = await apiConflictService(() => same)
+      .resolve({ id: ID.toHexString(), keep: 'central' })
+      .catch((caught: unknown) => caught);
+    expect((kept as Error).message).toBe('Topology is closed');
+  });
 });

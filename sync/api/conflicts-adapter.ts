@@ -35,18 +35,39 @@ export function apiConflictService(
       'Conflicts can be resolved once the sync engine has started.',
     );
   };
+  /**
+   * A settings change that replaced the engine (and perhaps closed its client of central) under
+   * the call: said in words, rather than as the driver's closed-client error.
+   */
+  const guarded = async <T>(work: (engine: EngineConflictService) => Promise<T>): Promise<T> => {
+    const used = service();
+    try {
+      return await work(used);
+    } catch (error) {
+      if (current() !== used)
+        throw new OutpostError(
+          ErrorCode.InvalidState,
+          'The settings changed meanwhile, and the sync engine was replaced, so the decision ' +
+            'may not have been recorded. Nothing was lost: look at the conflict again.',
+          { cause: error },
+        );
+      throw error;
+    }
+  };
   return {
-    async resolve(args) {
-      const record = await service().resolve(args.id, engineAction(args));
-      return {
-        id: record._id.toHexString(),
-        state: record.state,
-        outcome: record.resolution?.outcome ?? args.keep,
-      };
-    },
-    async autoResolve(args) {
-      const { resolved, skipped, failed, remaining } = await service().autoResolve(args);
-      return { resolved, skipped, failed, remaining };
-    },
+    resolve: (args) =>
+      guarded(async (engine) => {
+        const record = await engine.resolve(args.id, engineAction(args));
+        return {
+          id: record._id.toHexString(),
+          state: record.state,
+          outcome: record.resolution?.outcome ?? args.keep,
+        };
+      }),
+    autoResolve: (args) =>
+      guarded(async (engine) => {
+        const { resolved, skipped, failed, remaining } = await engine.autoResolve(args);
+        return { resolved, skipped, failed, remaining };
+      }),
   };
 }
