@@ -308,16 +308,21 @@ async function restoreCollection(
   return { name: planned.name, type: 'collection', documents, indexes: indexes.length };
 }
 
+/** A backup file's bytes, uncompressed. */
+function openFile(file: string, gzip: boolean): NodeJS.ReadableStream {
+  return gzip ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+}
+
 async function readWhole(file: string, gzip: boolean): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  const stream = gzip ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const stream = openFile(file, gzip);
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
 /** The documents of a .bson file: each is its int32 length (little-endian) and that many bytes. */
 export async function* bsonDocuments(file: string, gzip: boolean): AsyncGenerator<Buffer> {
-  const stream = gzip ? createReadStream(file).pipe(createGunzip()) : createReadStream(file);
+  const stream = openFile(file, gzip);
   let pending: Buffer = Buffer.alloc(0);
   let offset = 0;
   for await (const chunk of stream) {

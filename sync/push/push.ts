@@ -266,8 +266,8 @@ export class Push {
       }
       round.pushed += outcome.succeeded.length;
       ctx.metrics.pushed += outcome.succeeded.length;
-      for (const plan of outcome.succeeded)
-        countFor(ctx.metrics, plan.db, plan.coll, { pushed: 1 });
+      // One collection's entries: counted once for the group.
+      countFor(ctx.metrics, writes[0]!.db, writes[0]!.coll, { pushed: outcome.succeeded.length });
     }
     return done;
   }
