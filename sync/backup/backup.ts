@@ -1,7 +1,7 @@
 /**
  * A backup of the site's databases, written by the running instance through the driver, in the
  * layout `mongodump` writes (`<db>/<coll>.bson` and `<coll>.metadata.json`, `.gz` with gzip),
- * which `outpost restore` reads and `mongorestore` is meant to (not tested: no mongorestore here).
+ * which `outpost restore` and `mongorestore` read (tested with the 4.0.28 tools).
  * No mongodump ships with the bundled mongod, and a site's local-only collections and its changes
  * not yet sent exist nowhere else.
  *
@@ -189,7 +189,8 @@ async function writeCollection(
   session: ClientSession,
 ): Promise<BackedUpCollection> {
   const suffix = gzip ? '.gz' : '';
-  const base = path.join(dbName, info.name);
+  // Manifest paths use "/" whatever the OS, so a backup made on Windows restores on Linux.
+  const base = path.posix.join(dbName, fileNameOf(info.name));
   const files: BackedUpCollection['files'] = [];
   let documents = 0;
   let bytes = 0;
@@ -223,6 +224,32 @@ async function writeCollection(
   );
   files.push({ path: metaFile, sha256: written.sha256 });
   return { name: info.name, type: info.type, documents, bytes, files };
+}
+
+/**
+ * A collection's name as a file name, escaped as mongodump escapes it (Go's url.PathEscape): `%XX`
+ * for each byte of UTF-8 but letters, digits and `-_.~$&+=@`. Also `:`, which mongodump keeps and
+ * Windows refuses in a file name. mongorestore and `outpost restore` turn it back into the name.
+ */
+export function fileNameOf(collection: string): string {
+  let name = '';
+  for (const byte of Buffer.from(collection, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    name += /[A-Za-z0-9\-_.~$&+=@]/.test(c)
+      ? c
+      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return name;
+}
+
+/** The collection a file name written by `fileNameOf` (or mongodump) stands for. */
+export function collectionOf(fileName: string): string {
+  try {
+    return decodeURIComponent(fileName);
+  } catch {
+    // A name with a "%" that escapes nothing, as mongodump before 100.x wrote it.
+    return fileName;
+  }
 }
 
 /** Writes chunks to `file` (through gzip if asked) and returns the sha256 and size of the file. */

@@ -21,7 +21,7 @@ import { BSON, type Document, type MongoClient } from 'mongodb';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import type { BackupManifest, RestoredCollection, RestoreReport } from '../api/views.js';
-import { MANIFEST_FILE, SYSTEM_DATABASES } from './backup.js';
+import { MANIFEST_FILE, SYSTEM_DATABASES, collectionOf } from './backup.js';
 
 export interface RestoreOptions {
   client: MongoClient;
@@ -210,8 +210,10 @@ async function scanDump(
     const byName = new Map<string, string[]>();
     for (const file of files) {
       const match = /^(.+?)\.(bson|metadata\.json)(\.gz)?$/.exec(file);
-      if (!match || match[1]!.startsWith('system.')) continue;
-      byName.set(match[1]!, [...(byName.get(match[1]!) ?? []), path.join(entry.name, file)]);
+      if (!match) continue;
+      const name = collectionOf(match[1]!);
+      if (name.startsWith('system.')) continue;
+      byName.set(name, [...(byName.get(name) ?? []), path.posix.join(entry.name, file)]);
     }
     const collections = [...byName.entries()].map(([name, paths]) =>
       planned(

