@@ -51,6 +51,7 @@ import { createVerifyService } from '../verify/service.js';
 import { watchConfigFile } from '../config/watch.js';
 import { createBackupService } from '../backup/service.js';
 import { BackupSchedule } from '../backup/schedule.js';
+import { backupBeforeFirstSync } from '../backup/first-sync.js';
 import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import type { ConfigReloadResult } from './views.js';
 
@@ -201,13 +202,27 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
 
   // Outpost's own client signs in as its own user; the POS software gets `running.uri`.
   const local = new MongoClient(running.engineUri, engineClientOptions());
-  const runtime = new SyncRuntime({
+  const backups = createBackupService({
+    local,
+    dataDir: layout.dataDir,
+    metaDatabase: () => runtime.config.local.metaDatabase,
+    instanceId: identity.instanceId,
+    outpostVersion: outpostVersion(),
+    logger,
+  });
+  const runtime: SyncRuntime = new SyncRuntime({
     config,
     instanceId: identity.instanceId,
     local,
     localUri: running.engineUri,
     logger,
     site: { machineHash: identity.machineHash, hostname: os.hostname(), version: outpostVersion() },
+    beforeSync: async (next) => {
+      await backupBeforeFirstSync(
+        { local, metaDatabase: next.local.metaDatabase, service: backups, logger },
+        next.databases.map((db) => db.name),
+      );
+    },
   });
   const engine = runtime.engine;
   let handlers: ApiHandlers | undefined;
@@ -242,14 +257,6 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     await options.prepareLocal?.(local);
     await runtime.start();
     const reload = reloadFrom(options, env);
-    const backups = createBackupService({
-      local,
-      dataDir: layout.dataDir,
-      metaDatabase: () => runtime.config.local.metaDatabase,
-      instanceId: identity.instanceId,
-      outpostVersion: outpostVersion(),
-      logger,
-    });
     const scheduled = new BackupSchedule({
       service: backups,
       settings: () => runtime.config.backup,

@@ -38,6 +38,11 @@ export interface SyncRuntimeOptions {
   localUri: string;
   logger: Logger;
   site: SyncEngineOptions['site'];
+  /**
+   * Runs before an engine that syncs starts, at start and when a settings change replaces it,
+   * with the config it runs: the backup of databases about to sync for the first time.
+   */
+  beforeSync?: ((config: Config) => Promise<void>) | undefined;
 }
 
 export class SyncRuntime {
@@ -70,6 +75,7 @@ export class SyncRuntime {
   async start(): Promise<void> {
     const mode = this.mode;
     if (!mode.enabled) this.log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
+    else await this.options.beforeSync?.(this.current);
     await this.engine.start();
     this.schedule();
   }
@@ -109,6 +115,7 @@ export class SyncRuntime {
         this.schedule();
       }
       if (changes.engine) {
+        if (syncMode(next).enabled) await this.options.beforeSync?.(next);
         const previous = this.central;
         const built = this.build(next, previous);
         const mode = this.mode;

@@ -330,8 +330,15 @@ export interface BackupManifest {
   gzip: boolean;
   instanceId?: string | undefined;
   outpostVersion?: string | undefined;
+  /**
+   * Why Outpost made it by itself, if it did for a reason other than the schedule: before a
+   * database first synced. Such a backup is never removed by the schedule's pruning.
+   */
+  reason?: BackupReason | undefined;
   databases: { name: string; collections: BackedUpCollection[] }[];
 }
+
+export type BackupReason = 'before-first-sync';
 
 export interface BackupReport extends BackupManifest {
   /** Where the backup was written. */

@@ -30,7 +30,12 @@ import {
 } from 'mongodb';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
-import type { BackedUpCollection, BackupManifest, BackupReport } from '../api/views.js';
+import type {
+  BackedUpCollection,
+  BackupManifest,
+  BackupReason,
+  BackupReport,
+} from '../api/views.js';
 
 export const MANIFEST_FILE = 'outpost-backup.json';
 /** Databases that belong to mongod itself, never backed up or restored. */
@@ -51,7 +56,11 @@ export interface BackupOptions {
 }
 
 export async function backupDatabases(
-  options: BackupOptions & { instanceId?: string; outpostVersion?: string },
+  options: BackupOptions & {
+    instanceId?: string;
+    outpostVersion?: string;
+    reason?: BackupReason | undefined;
+  },
 ): Promise<BackupReport> {
   const log = options.logger.child({ component: 'backup' });
   const dir = path.resolve(options.dir);
@@ -93,6 +102,7 @@ export async function backupDatabases(
     consistent,
     ...(options.instanceId ? { instanceId: options.instanceId } : {}),
     ...(options.outpostVersion ? { outpostVersion: options.outpostVersion } : {}),
+    ...(options.reason ? { reason: options.reason } : {}),
   };
   await writeFile(path.join(partial, MANIFEST_FILE), `${JSON.stringify(written, null, 2)}\n`);
   await rename(partial, dir);

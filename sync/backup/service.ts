@@ -8,20 +8,22 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import type { BackupArgs, RestoreArgs } from '../api/contract.js';
-import type { BackupReport, RestoreReport } from '../api/views.js';
+import type { BackupReason, BackupReport, RestoreReport } from '../api/views.js';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { backupDatabases, MANIFEST_FILE } from './backup.js';
 import { restoreBackup } from './restore.js';
 
 export interface BackupService {
-  backup(args: BackupArgs): Promise<BackupReport>;
+  /** A backup `reason` (Outpost's own, not the schedule's) goes to `<time>-<reason>`. */
+  backup(args: BackupArgs, reason?: BackupReason): Promise<BackupReport>;
   restore(args: RestoreArgs): Promise<RestoreReport>;
   /** The complete backups in `<dataDir>/backups`, newest first. */
-  list(): Promise<{ dir: string; at: string }[]>;
+  list(): Promise<ListedBackup[]>;
   /**
    * Removes all but the newest `keep` of them, and what a backup cut short left there
-   * (`*.partial`). Returns the directories removed.
+   * (`*.partial`). A backup made for a reason (before a first sync) is kept and not counted.
+   * Returns the directories removed.
    */
   prune(keep: number): Promise<string[]>;
   /** Whether a backup, restore or prune is running. */
@@ -58,11 +60,17 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     }
   };
   return {
-    backup: (args) =>
+    backup: (args, reason) =>
       exclusive('backup', () =>
         backupDatabases({
           client: options.local,
-          dir: args.dir ?? path.join(backupsDir(options.dataDir), stamp(new Date())),
+          dir:
+            args.dir ??
+            path.join(
+              backupsDir(options.dataDir),
+              `${stamp(new Date())}${reason ? `-${reason}` : ''}`,
+            ),
+          reason,
           databases: args.databases,
           skip: [options.metaDatabase()],
           gzip: args.gzip,
@@ -76,7 +84,10 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
     prune: (keep) =>
       exclusive('backup', async () => {
         const dir = backupsDir(options.dataDir);
-        const old = (await listBackups(dir)).slice(keep).map((backup) => backup.dir);
+        const old = (await listBackups(dir))
+          .filter((backup) => !backup.reason)
+          .slice(keep)
+          .map((backup) => backup.dir);
         const partial = (await entries(dir))
           .filter((name) => name.endsWith('.partial'))
           .map((name) => path.join(dir, name));
@@ -98,16 +109,28 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   };
 }
 
+export interface ListedBackup {
+  dir: string;
+  at: string;
+  reason?: BackupReason | undefined;
+}
+
 /** Directories of `dir` holding a manifest, newest first (by the time the manifest gives). */
-async function listBackups(dir: string): Promise<{ dir: string; at: string }[]> {
-  const found: { dir: string; at: string }[] = [];
+async function listBackups(dir: string): Promise<ListedBackup[]> {
+  const found: ListedBackup[] = [];
   for (const name of await entries(dir)) {
     const manifest = path.join(dir, name, MANIFEST_FILE);
     if (!existsSync(manifest)) continue;
     try {
-      const { at } = JSON.parse(await readFile(manifest, 'utf8')) as { at?: unknown };
+      const { at, reason } = JSON.parse(await readFile(manifest, 'utf8')) as Partial<
+        Record<'at' | 'reason', unknown>
+      >;
       if (typeof at === 'string' && !Number.isNaN(Date.parse(at)))
-        found.push({ dir: path.join(dir, name), at });
+        found.push({
+          dir: path.join(dir, name),
+          at,
+          ...(reason === 'before-first-sync' ? { reason } : {}),
+        });
     } catch {
       // Not a manifest Outpost wrote: not one of its backups, never removed.
     }

@@ -14,7 +14,8 @@ import { restoreBackup } from '../../sync/backup/restore.js';
 import { BackupSchedule } from '../../sync/backup/schedule.js';
 import { createBackupService } from '../../sync/backup/service.js';
 import { startOutpost } from '../../sync/api/serve.js';
-import type { BackupReport, RestoreReport } from '../../sync/api/contract.js';
+import type { BackupReport, LogEntryView, RestoreReport } from '../../sync/api/contract.js';
+import type { BackupManifest } from '../../sync/api/views.js';
 import { loadConfig } from '../../sync/config/index.js';
 import { silentLogger } from '../../sync/logging/logger.js';
 import { OutpostError } from '../../sync/errors.js';
@@ -465,6 +466,10 @@ describe('backup and restore', () => {
           (await central.db(posDb).collection('sales').countDocuments()) === 2 &&
           (await central.db(posDb).collection('settings').countDocuments()) === 1,
       );
+      // Before its first sync the site's data was backed up, by Outpost itself.
+      const [before] = await firstSyncBackups(dataDir);
+      expect(before).toMatchObject({ reason: 'before-first-sync', databases: [posDb] });
+      expect(before!.documents).toBe(3);
       // Syncing: Outpost's metadata database is there, and is not backed up.
       const present = await pos.db('admin').admin().listDatabases({ nameOnly: true });
       expect(present.databases.map((d) => d.name)).toContain('outpost');
@@ -511,6 +516,177 @@ describe('backup and restore', () => {
       expect(refused.code).toBe(2);
       expect(refused.err).toContain('30m, 2h, 7d');
       await pos.close();
+    } finally {
+      await instance.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await central.db(posDb).dropDatabase();
+      await central.close();
+    }
+  });
+});
+
+/** The backups Outpost made before a first sync in `<dataDir>/backups`. */
+async function firstSyncBackups(
+  dataDir: string,
+): Promise<{ dir: string; reason?: string; databases: string[]; documents: number }[]> {
+  const root = path.join(dataDir, 'backups');
+  const found = [];
+  for (const name of (await readdir(root)).filter((n) => n.endsWith('-before-first-sync'))) {
+    const manifest = JSON.parse(
+      await readFile(path.join(root, name, 'outpost-backup.json'), 'utf8'),
+    ) as BackupManifest;
+    found.push({
+      dir: path.join(root, name),
+      reason: manifest.reason,
+      databases: manifest.databases.map((db) => db.name),
+      documents: manifest.databases
+        .flatMap((db) => db.collections)
+        .reduce((sum, c) => sum + c.documents, 0),
+    });
+  }
+  return found;
+}
+
+describe('the backup before a first sync', () => {
+  async function site(name: string, posDb: string, collections: Document = {}) {
+    const dataDir = await testDir(name);
+    const file = path.join(dataDir, 'outpost.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        dataDir,
+        local: { port: await findFreePort() },
+        api: { port: 0 },
+        log: { level: 'warn' },
+        central: { uri: inject('mongo').central },
+        databases: [{ name: posDb, collections }],
+        backup: { intervalMs: 0 },
+      }),
+    );
+    const start = async (till?: (pos: MongoClient) => Promise<void>) => {
+      const instance = await startOutpost({
+        config: await loadConfig({ file }),
+        configFile: file,
+        mongodBinary: inject('mongo').binary,
+        machineId: () => `test-machine-${name}`,
+        ...(till ? { prepareLocal: till } : {}),
+      });
+      const state = instance.supervisor.state;
+      if (state.name === 'running') recordPid(state.pid);
+      return instance;
+    };
+    return { dataDir, start };
+  }
+
+  it('keeps what the site held, which central-wins then replaced, and makes it once', async () => {
+    const posDb = uniqueDbName('first-sync');
+    const central = new MongoClient(inject('mongo').central);
+    await central
+      .db(posDb)
+      .collection('products')
+      .insertOne({ _id: 'p' as never, price: 6 });
+    const { dataDir, start } = await site('first-sync', posDb, {
+      products: { strategy: 'central-wins' },
+    });
+    let instance = await start(async (pos) => {
+      await pos
+        .db(posDb)
+        .collection('products')
+        .insertMany([
+          { _id: 'p' as never, price: 9 },
+          { _id: 'q' as never, price: 8 },
+        ]);
+    });
+    const pos = new MongoClient(instance.localUri);
+    try {
+      await waitFor(
+        "central's price at the site, the site's product at central",
+        async () =>
+          (
+            await pos
+              .db(posDb)
+              .collection('products')
+              .findOne({ _id: 'p' as never })
+          )?.['price'] === 6 &&
+          (await central
+            .db(posDb)
+            .collection('products')
+            .countDocuments({ _id: 'q' as never })) === 1,
+      );
+      const backups = await firstSyncBackups(dataDir);
+      expect(backups).toHaveLength(1);
+      expect(backups[0]).toMatchObject({ databases: [posDb], documents: 2 });
+      // The site's own price, as it was before the first sync, can be looked at again.
+      const copy = database('first-sync-copy');
+      await restoreBackup({ client: pos, dir: backups[0]!.dir, as: copy, skip: [], logger });
+      expect(await pos.db(copy).collection('products').find().sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 'p', price: 9 },
+        { _id: 'q', price: 8 },
+      ]);
+      const log = (await instance.handlers.invoke('log:list', {
+        event: 'backup.before-first-sync',
+      })) as { entries: LogEntryView[] };
+      expect(log.entries).toMatchObject([
+        { level: 'info', attributes: { dir: backups[0]!.dir, documents: 2, databases: [posDb] } },
+      ]);
+
+      // Synced once: a restart makes no other, and pruning never removes it.
+      await pos.close();
+      await instance.stop();
+      instance = await start();
+      expect(await firstSyncBackups(dataDir)).toHaveLength(1);
+      const reconnected = new MongoClient(instance.localUri);
+      try {
+        const service = createBackupService({
+          local: reconnected,
+          dataDir,
+          metaDatabase: () => 'outpost',
+          instanceId: 'test',
+          outpostVersion: 'test',
+          logger,
+        });
+        const plain = await service.backup({ databases: [posDb] });
+        expect(await service.prune(0)).toEqual([plain.dir]);
+        expect(await firstSyncBackups(dataDir)).toHaveLength(1);
+      } finally {
+        await reconnected.close();
+      }
+    } finally {
+      await pos.close();
+      await instance.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      await central.db(posDb).dropDatabase();
+      await central.close();
+    }
+  });
+
+  it('lets the site sync when that backup fails, and says why in Activity', async () => {
+    const posDb = uniqueDbName('first-sync-failed');
+    const central = new MongoClient(inject('mongo').central);
+    const { dataDir, start } = await site('first-sync-failed', posDb);
+    // Where the backups go is a file: no backup can be written.
+    await writeFile(path.join(dataDir, 'backups'), 'not a directory');
+    const instance = await start(async (pos) => {
+      await pos
+        .db(posDb)
+        .collection('sales')
+        .insertOne({ _id: 1 as never, total: 4 });
+    });
+    try {
+      await waitFor(
+        'the sale at central',
+        async () => (await central.db(posDb).collection('sales').countDocuments()) === 1,
+      );
+      const log = (await instance.handlers.invoke('log:list', {
+        event: 'backup.before-first-sync-failed',
+      })) as { entries: LogEntryView[] };
+      expect(log.entries).toHaveLength(1);
+      expect(log.entries[0]).toMatchObject({ level: 'error', attributes: { databases: [posDb] } });
+      expect(log.entries[0]!.attributes['message']).toMatch(
+        new RegExp(
+          `^The backup of ${posDb} before the first sync failed: .*backups.* Syncing started without it\\.$`,
+        ),
+      );
     } finally {
       await instance.stop();
       await rm(dataDir, { recursive: true, force: true });

@@ -16,6 +16,8 @@ const EVENTS: Record<string, string> = {
   'operator.backup-created': 'Backup written',
   'operator.backup-restored': 'Backup restored',
   'backup.failed': 'Scheduled backup failed',
+  'backup.before-first-sync': 'Backed up before the first sync',
+  'backup.before-first-sync-failed': 'Backup before the first sync failed',
   'alert.raised': 'Health alert',
   'alert.eased': 'Health alert eased',
   'alert.cleared': 'Health alert over',

@@ -41,8 +41,16 @@ export async function resolveDataDir(flags: InstanceFlags, context: CliContext):
   );
 }
 
-export async function connect(flags: InstanceFlags, context: CliContext): Promise<InstanceClient> {
-  return connectInstance({ dataDir: await resolveDataDir(flags, context) });
+/** `timeoutMs` for calls that may take long (default 30 s). */
+export async function connect(
+  flags: InstanceFlags,
+  context: CliContext,
+  timeoutMs?: number,
+): Promise<InstanceClient> {
+  return connectInstance({
+    dataDir: await resolveDataDir(flags, context),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  });
 }
 
 export function printJson(context: CliContext, value: unknown): void {

@@ -12,6 +12,12 @@ import type { CliContext } from './context.js';
 import { usageExitOverride } from './exit-codes.js';
 
 /**
+ * A change that makes a database sync for the first time waits for the backup made before it
+ * (backup/first-sync.ts), which takes minutes on a large database.
+ */
+const APPLY_TIMEOUT_MS = 30 * 60 * 1000;
+
+/**
  * `outpost config get [key]`, `outpost config set <key> <value>` and `outpost config reload` on
  * the running instance.
  */
@@ -46,7 +52,7 @@ export function registerConfig(program: Command, context: CliContext): void {
   ).action((key: string, raw: string, flags: InstanceFlags) =>
     runCommand(context, flags, async () => {
       const result = await (
-        await connect(flags, context)
+        await connect(flags, context, APPLY_TIMEOUT_MS)
       ).call('config:update', {
         patch: patchFor(key, parseValue(raw)),
       });
@@ -63,7 +69,7 @@ export function registerConfig(program: Command, context: CliContext): void {
       ),
   ).action((flags: InstanceFlags) =>
     runCommand(context, flags, async () => {
-      const result = await (await connect(flags, context)).call('config:reload');
+      const result = await (await connect(flags, context, APPLY_TIMEOUT_MS)).call('config:reload');
       if (flags.json) return printJson(context, result);
       const from = result.file ?? 'the settings';
       if (result.applied.length === 0 && result.restartFor.length === 0)
