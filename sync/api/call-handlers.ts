@@ -241,6 +241,10 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       });
       return report;
     },
+    'backup:list': async () => {
+      if (!c.backup) throw notImplemented('backup:list', 'Backup');
+      return { backups: await c.backup.list() };
+    },
     'alerts:test': async ({ url }) => {
       const target = url ?? effective().alerts.webhookUrl;
       if (!target)

@@ -26,6 +26,7 @@ import type {
   QuarantineView,
   ResolveConflictResult,
   RestoreReport,
+  BackupListing,
   RetrySetAsideResult,
   SiteView,
   StatusView,
@@ -188,6 +189,8 @@ export interface BridgeCalls {
   'backup:create': { args: BackupArgs; result: BackupReport };
   /** Fills empty collections from a backup; refuses, writing nothing, when one is not empty. */
   'backup:restore': { args: RestoreArgs; result: RestoreReport };
+  /** The backups in `<dataDir>/backups`, newest first: by hand, scheduled, before a first sync. */
+  'backup:list': { args: void; result: { backups: BackupListing[] } };
   'alerts:test': { args: TestAlertArgs; result: { ok: boolean; message: string } };
 }
 
@@ -235,6 +238,7 @@ export const BRIDGE_CALLS = [
   'documents:sync-state',
   'backup:create',
   'backup:restore',
+  'backup:list',
   'alerts:test',
 ] as const satisfies readonly BridgeCallName[];
 

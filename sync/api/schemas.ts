@@ -126,6 +126,7 @@ export const callSchemas = {
       gzip: z.boolean().optional(),
     })
     .prefault({}),
+  'backup:list': noArgs,
   'backup:restore': z.strictObject({
     dir: absolutePath,
     databases: z.array(name).min(1).optional(),

@@ -340,6 +340,14 @@ export interface BackupManifest {
 
 export type BackupReason = 'before-first-sync';
 
+/** A complete backup in `<dataDir>/backups` (`backup:list`). */
+export interface BackupListing {
+  dir: string;
+  /** When its snapshot was taken. */
+  at: string;
+  reason?: BackupReason | undefined;
+}
+
 export interface BackupReport extends BackupManifest {
   /** Where the backup was written. */
   dir: string;

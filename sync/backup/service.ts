@@ -8,7 +8,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import type { BackupArgs, RestoreArgs } from '../api/contract.js';
-import type { BackupReason, BackupReport, RestoreReport } from '../api/views.js';
+import type { BackupListing, BackupReason, BackupReport, RestoreReport } from '../api/views.js';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { backupDatabases, MANIFEST_FILE } from './backup.js';
@@ -19,7 +19,7 @@ export interface BackupService {
   backup(args: BackupArgs, reason?: BackupReason): Promise<BackupReport>;
   restore(args: RestoreArgs): Promise<RestoreReport>;
   /** The complete backups in `<dataDir>/backups`, newest first. */
-  list(): Promise<ListedBackup[]>;
+  list(): Promise<BackupListing[]>;
   /**
    * Removes all but the newest `keep` of them, and what a backup cut short left there
    * (`*.partial`). A backup made for a reason (before a first sync) is kept and not counted.
@@ -109,15 +109,9 @@ export function createBackupService(options: BackupServiceOptions): BackupServic
   };
 }
 
-export interface ListedBackup {
-  dir: string;
-  at: string;
-  reason?: BackupReason | undefined;
-}
-
 /** Directories of `dir` holding a manifest, newest first (by the time the manifest gives). */
-async function listBackups(dir: string): Promise<ListedBackup[]> {
-  const found: ListedBackup[] = [];
+async function listBackups(dir: string): Promise<BackupListing[]> {
+  const found: BackupListing[] = [];
   for (const name of await entries(dir)) {
     const manifest = path.join(dir, name, MANIFEST_FILE);
     if (!existsSync(manifest)) continue;

@@ -39,6 +39,7 @@ test('Back up now writes a backup of the site on this computer, and says when', 
   await expect(page.getByRole('region', { name: 'Backup' })).toContainText(
     `Last backup just now: ${dir}`,
   );
+  await shoot(page, 'backup-last');
   await openSection(page, 'Activity');
   await expect(page.getByText('Backup written').first()).toBeVisible();
 });

@@ -635,6 +635,16 @@ describe('the backup before a first sync', () => {
       await instance.stop();
       instance = await start();
       expect(await firstSyncBackups(dataDir)).toHaveLength(1);
+      // Listed for the app's Backup card, newest first, with why Outpost made it.
+      const byHand = (await instance.handlers.invoke('backup:create', {})) as BackupReport;
+      const listed = (await instance.handlers.invoke('backup:list', undefined)) as {
+        backups: { dir: string; reason?: string }[];
+      };
+      expect(listed.backups).toMatchObject([
+        { dir: byHand.dir, at: byHand.at },
+        { dir: backups[0]!.dir, reason: 'before-first-sync' },
+      ]);
+      expect(listed.backups[0]!.reason).toBeUndefined();
       const reconnected = new MongoClient(instance.localUri);
       try {
         const service = createBackupService({
@@ -646,7 +656,7 @@ describe('the backup before a first sync', () => {
           logger,
         });
         const plain = await service.backup({ databases: [posDb] });
-        expect(await service.prune(0)).toEqual([plain.dir]);
+        expect((await service.prune(0)).sort()).toEqual([byHand.dir, plain.dir].sort());
         expect(await firstSyncBackups(dataDir)).toHaveLength(1);
       } finally {
         await reconnected.close();

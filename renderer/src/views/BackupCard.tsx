@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { BackupReport, LogEntryView } from '../../../sync/api/contract.js';
+import type { BackupListing, BackupReport } from '../../../sync/api/contract.js';
 import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { ago, count, shortDelay } from '../format/time.js';
@@ -8,12 +8,12 @@ import { usePolled } from '../hooks/use-polled.js';
 
 /**
  * Writes a backup of the site's databases on this computer (backup:create), and says when the
- * last one was made. Restoring is the CLI's (`outpost restore`): it is rare, and refuses to write
+ * last one was made, by hand, by the schedule or before the first sync (backup:list). Restoring is the CLI's (`outpost restore`): it is rare, and refuses to write
  * over data, which a button could not explain as well.
  */
 export function BackupCard() {
   const bridge = useBridge();
-  const last = usePolled('log:list', { event: 'operator.backup-created', limit: 1 }, 60_000);
+  const listed = usePolled('backup:list', undefined, 60_000);
   const now = useNow(10_000);
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<BackupReport | null>(null);
@@ -24,7 +24,7 @@ export function BackupCard() {
     setError(null);
     try {
       setReport(await bridge.invoke('backup:create', {}));
-      last.refresh();
+      listed.refresh();
     } catch (failure) {
       setError(failure);
     } finally {
@@ -32,7 +32,8 @@ export function BackupCard() {
     }
   }
 
-  const previous: LogEntryView | undefined = last.data?.entries[0];
+  const backups = listed.data?.backups ?? [];
+  const previous: BackupListing | undefined = backups[0];
   return (
     <section className="card" aria-labelledby="backup-title" data-testid="backup">
       <h3 id="backup-title">Backup</h3>
@@ -48,12 +49,12 @@ export function BackupCard() {
         {!report && previous && (
           <span className="muted">
             Last backup {ago(previous.at, now)}
-            {typeof previous.attributes['dir'] === 'string'
-              ? `: ${previous.attributes['dir']}`
-              : ''}
+            {previous.reason === 'before-first-sync' ? ', before the first sync' : ''}:{' '}
+            {previous.dir}
+            {backups.length > 1 ? ` (${count(backups.length, 'backup', 'backups')} kept)` : ''}
           </span>
         )}
-        {!report && last.data && !previous && <span className="muted">No backup made yet.</span>}
+        {!report && listed.data && !previous && <span className="muted">No backup made yet.</span>}
       </div>
       {report && (
         <p className={`note ${report.consistent ? 'note-ok' : 'note-warn'}`} role="status">
