@@ -1,13 +1,14 @@
 /**
  * `settings:test-connection`: tries a central connection string the operator typed, without
  * saving it, and says in words what is wrong: a malformed string, a host name that does not
- * resolve, nothing listening, no answer in time, TLS, refused credentials, or a server that is
- * not a replica set or sharded cluster (Outpost needs change streams, which standalones lack:
+ * resolve, nothing listening, no answer in time, TLS, refused credentials, a server older than
+ * the driver supports (MongoDB 4.4), or a server that is not a replica set or sharded cluster (Outpost needs change streams, which standalones lack:
  * https://www.mongodb.com/docs/manual/changeStreams/#availability).
  */
 import { MongoClient, type Document, type MongoClientOptions } from 'mongodb';
 import { redactDeep, redactUri } from '../logging/redact.js';
 import type { ConnectionProblem, ConnectionTestResult, JsonObject } from './views.js';
+import { collectFacts, MIN_SERVER, olderServer, type ErrorFacts } from '../engine/central-error.js';
 
 export const CONNECTION_TEST_TIMEOUT_MS = 5_000;
 
@@ -125,39 +126,6 @@ export function describeServer(
   );
 }
 
-interface ErrorFacts {
-  codes: Set<string>;
-  messages: string[];
-  serverCode: number | undefined;
-}
-
-/** Error codes, messages and the server code anywhere in the error, its causes and its servers. */
-function collectFacts(error: unknown): ErrorFacts {
-  const facts: ErrorFacts = { codes: new Set(), messages: [], serverCode: undefined };
-  const seen = new Set<unknown>();
-  const visit = (value: unknown, depth: number) => {
-    if (depth > 5 || value === null || typeof value !== 'object' || seen.has(value)) return;
-    seen.add(value);
-    const e = value as {
-      code?: unknown;
-      codeName?: unknown;
-      message?: unknown;
-      cause?: unknown;
-      reason?: { servers?: Map<string, { error?: unknown }> };
-    };
-    if (typeof e.code === 'string') facts.codes.add(e.code);
-    if (typeof e.code === 'number') facts.serverCode ??= e.code;
-    if (typeof e.codeName === 'string') facts.codes.add(e.codeName);
-    if (typeof e.message === 'string' && e.message) facts.messages.push(e.message);
-    visit(e.cause, depth + 1);
-    const servers = e.reason?.servers;
-    if (servers instanceof Map)
-      for (const server of servers.values()) visit(server.error, depth + 1);
-  };
-  visit(error, 0);
-  return facts;
-}
-
 const has = (facts: ErrorFacts, pattern: RegExp) =>
   [...facts.codes].some((code) => pattern.test(code)) ||
   facts.messages.some((message) => pattern.test(message));
@@ -179,6 +147,15 @@ export function classifyConnectError(
       'auth',
       `${where} refused the user name or password. Check both (special characters in the ` +
         'password must be URL-encoded), and authSource (usually admin).',
+      details,
+    );
+  }
+  const tooOld = olderServer(facts.messages);
+  if (tooOld) {
+    return failure(
+      'too-old',
+      `${where} runs ${tooOld}, and Outpost needs MongoDB ${MIN_SERVER} or later (every Atlas ` +
+        'cluster is). Upgrade the server, or point Outpost at one that is.',
       details,
     );
   }

@@ -296,7 +296,15 @@ export interface AppInfo {
 
 /** What went wrong when trying a central connection string, in one word. */
 export type ConnectionProblem =
-  'malformed' | 'dns' | 'unreachable' | 'timeout' | 'tls' | 'auth' | 'not-replica-set' | 'other';
+  | 'malformed'
+  | 'dns'
+  | 'unreachable'
+  | 'timeout'
+  | 'tls'
+  | 'auth'
+  | 'not-replica-set'
+  | 'too-old'
+  | 'other';
 
 export interface ConnectionTestResult {
   ok: boolean;

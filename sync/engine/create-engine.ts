@@ -22,6 +22,7 @@ import {
   type LoopLiveness,
 } from '../status/engine-state.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
+import { centralFailure, isServerTooOld } from './central-error.js';
 import {
   DEFAULT_TUNABLES,
   newCounters,
@@ -154,6 +155,8 @@ class Engine implements SyncEngine {
   /** Set by a wake that came while the push loop was not asleep: the loop then does not sleep. */
   private pushWanted = false;
   private centralDown = false;
+  /** The last failure of a call to central that says why (for the offline reason). */
+  private centralError: unknown;
   /** Armed by a first failure at central; declares the engine offline unless a success comes. */
   private offlineTimer: NodeJS.Timeout | undefined;
   /** Central answered at least once since start: until then the engine is `connecting`, never
@@ -566,13 +569,19 @@ class Engine implements SyncEngine {
    * operation fails with MongoTopologyClosedError until connect() is called again.
    */
   private async reconnectIfClosed(error: unknown): Promise<void> {
-    const name = (error as { name?: string } | null)?.name;
-    if (name !== 'MongoTopologyClosedError' && name !== 'MongoNotConnectedError') return;
-    await Promise.allSettled([this.options.central.connect(), this.options.local.connect()]);
+    if (!isClosedClient(error)) return;
+    const [central] = await Promise.allSettled([
+      this.options.central.connect(),
+      this.options.local.connect(),
+    ]);
+    // Why central's client closed is only said here (a server too old for the driver, say).
+    if (central.status === 'rejected') this.noteCentralError(central.reason);
   }
 
   private reportCentral(ok: boolean, error?: unknown): void {
     if (!ok) void this.reconnectIfClosed(error);
+    // A closed topology follows the failure that closed it (a server too old, say) and says less.
+    if (!ok && !isClosedClient(error)) this.noteCentralError(error);
     if (ok) this.disarmOffline();
     if (ok && !this.centralSeen) {
       this.centralSeen = true;
@@ -592,13 +601,13 @@ class Engine implements SyncEngine {
     } else if (!ok && !this.centralDown && !this.offlineTimer) {
       // A blip (one failed call, then success) is not "offline": only failures with no
       // success for offlineAfterMs are, so the banner and the tray do not flicker.
-      const reason = error instanceof Error ? error.message : 'central unreachable';
       // Offline since the first failure, not since the grace ran out.
       const since = new Date().toISOString();
       const goOffline = () => {
         this.offlineTimer = undefined;
         if (this.centralDown || this.state.name === 'stopped' || this.state.name === 'paused')
           return;
+        const reason = centralFailure(this.centralError ?? error);
         this.centralDown = true;
         this.logger.warn({ event: 'central.unreachable', reason });
         this.transition('offline', { reason, since });
@@ -606,6 +615,19 @@ class Engine implements SyncEngine {
       if (this.tunables.offlineAfterMs <= 0) goOffline();
       else this.offlineTimer = setTimeout(goOffline, this.tunables.offlineAfterMs);
     }
+  }
+
+  /**
+   * Keeps why central fails. Offline already, a server too old for the driver (found when the
+   * client connects again, after the reason was given) becomes the reason shown; other errors
+   * wait for the next outage, so a reason that varies does not announce the outage again.
+   */
+  private noteCentralError(error: unknown): void {
+    this.centralError = error;
+    const state = this.state;
+    if (!this.centralDown || state.name !== 'offline' || !isServerTooOld(error)) return;
+    const reason = centralFailure(error);
+    if (state.reason !== reason) this.transition('offline', { reason, since: state.since });
   }
 
   private disarmOffline(): void {
@@ -632,4 +654,10 @@ class Engine implements SyncEngine {
     this.logger.info({ event: 'engine.state-changed', from, to: name, ...extra });
     for (const listener of this.listeners) listener(this.state);
   }
+}
+
+/** A client closed by an earlier failure (see reconnectIfClosed). */
+function isClosedClient(error: unknown): boolean {
+  const name = (error as { name?: string } | null)?.name;
+  return name === 'MongoTopologyClosedError' || name === 'MongoNotConnectedError';
 }

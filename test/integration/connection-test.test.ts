@@ -1,10 +1,16 @@
 /**
  * `settings:test-connection` against real servers: a replica set passes, refused credentials,
- * a closed port and an unknown host are each named in words.
+ * a closed port, an unknown host and a MongoDB too old for the driver (a real 4.0, which the
+ * engine also names as the reason it is offline) are each named in words.
  */
-import { describe, expect, inject, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { testCentralConnection } from '../../sync/api/connection-test.js';
+import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { findFreePort } from '../../sync/util/ports.js';
+import { uniqueDbName } from '../harness/db-names.js';
+import { startLegacyMongo, type LegacyMongo } from '../harness/mongo-tools.js';
+import { FAST_TUNABLES, waitFor } from '../harness/sync-cluster.js';
 
 describe('testCentralConnection', () => {
   const central = () => new URL(inject('mongo').central);
@@ -45,5 +51,60 @@ describe('testCentralConnection', () => {
     });
     expect(result).toMatchObject({ ok: false, problem: 'dns' });
     expect(result.message).toContain('central.outpost-test.invalid:27017 could not be found');
+  });
+});
+
+describe('a central older than the driver supports (a real MongoDB 4.0)', () => {
+  let legacy: LegacyMongo;
+
+  beforeAll(async () => {
+    legacy = await startLegacyMongo();
+  }, 600_000);
+
+  afterAll(async () => {
+    await legacy?.stop();
+  });
+
+  it('is named with its version by the connection test, and as the reason sync is offline', async () => {
+    const uri = `mongodb://127.0.0.1:${legacy.port}/?directConnection=true`;
+    const result = await testCentralConnection(uri, { timeoutMs: 5_000 });
+    expect(result).toMatchObject({ ok: false, problem: 'too-old' });
+    expect(result.message).toBe(
+      `127.0.0.1:${legacy.port} runs MongoDB 4.0, and Outpost needs MongoDB 4.4 or later ` +
+        '(every Atlas cluster is). Upgrade the server, or point Outpost at one that is.',
+    );
+
+    // An engine pointed at it: offline, saying why, not the driver's "Topology is closed".
+    const name = uniqueDbName('old-central');
+    const local = new MongoClient(inject('mongo').sites[0]!);
+    const central = new MongoClient(uri, { serverSelectionTimeoutMS: 1_500 });
+    const engine = createSyncEngine({
+      instanceId: `old-central-${name.slice(-8)}`,
+      local,
+      localUri: inject('mongo').sites[0]!,
+      central,
+      rules: { databases: [{ name, collections: {} }], exclude: [] },
+      metaDatabase: `outpost_${name.slice(-8)}`,
+      tunables: FAST_TUNABLES,
+    });
+    try {
+      await engine.start();
+      // Said once the client connects again: the first calls only see it closed.
+      await waitFor('offline, saying why', () =>
+        engine.status().then((s) => s.state.name === 'offline' && /4\.0/.test(s.state.reason)),
+      );
+      const { state } = await engine.status();
+      expect(state).toMatchObject({
+        name: 'offline',
+        reason:
+          'Central runs MongoDB 4.0, and Outpost needs MongoDB 4.4 or later (every Atlas ' +
+          'cluster is): upgrade it, or set central.uri to one that is',
+      });
+    } finally {
+      await engine.stop();
+      await local.db(`outpost_${name.slice(-8)}`).dropDatabase();
+      await local.close();
+      await central.close();
+    }
   });
 });
