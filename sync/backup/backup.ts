@@ -239,17 +239,32 @@ async function writeCollection(
 /**
  * A collection's name as a file name, escaped as mongodump escapes it (Go's url.PathEscape): `%XX`
  * for each byte of UTF-8 but letters, digits and `-_.~$&+=@`. Also `:`, which mongodump keeps and
- * Windows refuses in a file name. mongorestore and `outpost restore` turn it back into the name.
+ * Windows refuses in a file name, and the first letter of a name Windows keeps for a device (`con`,
+ * `nul`, `com1`...). mongorestore and `outpost restore` turn it back into the name.
+ *
+ * A name longer than MAX_NAME escaped is cut as mongodump (100.x) cuts it, so that the longest
+ * file (`.metadata.json.gz`) stays within 255 bytes: its first CUT_TO bytes, `%24` and the
+ * base64url sha1 of the whole name. The name is then read from the metadata's `collectionName`.
  */
 export function fileNameOf(collection: string): string {
   let name = '';
   for (const byte of Buffer.from(collection, 'utf8')) {
     const c = String.fromCharCode(byte);
-    name += /[A-Za-z0-9\-_.~$&+=@]/.test(c)
-      ? c
-      : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    name += /[A-Za-z0-9\-_.~$&+=@]/.test(c) ? c : escapeByte(byte);
   }
+  if (WINDOWS_DEVICE.test(name)) name = escapeByte(name.charCodeAt(0)) + name.slice(1);
+  if (name.length > MAX_NAME)
+    name = `${name.slice(0, CUT_TO)}%24${createHash('sha1').update(collection, 'utf8').digest('base64url')}`;
   return name;
+}
+
+const MAX_NAME = 238;
+const CUT_TO = 208;
+/** Windows opens a device for these names, whatever follows the first dot. */
+const WINDOWS_DEVICE = /^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)/i;
+
+function escapeByte(byte: number): string {
+  return `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
 }
 
 /** The collection a file name written by `fileNameOf` (or mongodump) stands for. */

@@ -43,6 +43,8 @@ export async function backupBeforeFirstSync(
       { event: 'backup.before-first-sync-started', databases: wanted },
       `Backing up ${wanted.join(', ')} before ${wanted.length === 1 ? 'it first syncs' : 'they first sync'}.`,
     );
+    // A backup or restore started by hand (or the schedule's) runs one at a time: wait for it.
+    while (options.service.busy()) await new Promise((resolve) => setTimeout(resolve, 250));
     const report = await options.service.backup(
       { databases: wanted, gzip: true },
       'before-first-sync',

@@ -215,13 +215,15 @@ async function scanDump(
       if (name.startsWith('system.')) continue;
       byName.set(name, [...(byName.get(name) ?? []), path.posix.join(entry.name, file)]);
     }
-    const collections = [...byName.entries()].map(([name, paths]) =>
-      planned(
+    const collections: PlannedCollection[] = [];
+    for (const [name, paths] of byName) {
+      const files = planned(
         name,
         paths.some((p) => /\.bson(\.gz)?$/.test(p)) ? 'collection' : 'view',
         paths.map((p) => ({ path: p })),
-      ),
-    );
+      );
+      collections.push({ ...files, name: (await nameInMetadata(dir, files)) ?? name });
+    }
     if (collections.length > 0)
       databases.push({
         name: entry.name,
@@ -229,6 +231,25 @@ async function scanDump(
       });
   }
   return databases.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The collection's name as its metadata gives it (mongodump 100.x and Outpost write
+ * `collectionName`): the only way to a name cut short in its file name (see `fileNameOf`).
+ */
+async function nameInMetadata(dir: string, files: PlannedCollection): Promise<string | undefined> {
+  if (!files.metadata) return undefined;
+  try {
+    const metadata = JSON.parse(
+      (await readWhole(path.join(dir, files.metadata), files.gzip)).toString('utf8'),
+    ) as { collectionName?: unknown };
+    return typeof metadata.collectionName === 'string' && metadata.collectionName !== ''
+      ? metadata.collectionName
+      : undefined;
+  } catch {
+    // Unreadable here: restoring the collection reads it again and says what is wrong.
+    return undefined;
+  }
 }
 
 /** Every target collection empty or missing, checked before the first write. */

@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { findFreePort } from '../../sync/util/ports.js';
 import { testDir } from './mongods.js';
 import { recordPid } from './processes.js';
@@ -37,6 +38,24 @@ export interface LegacyMongo {
   /** Runs mongodump or mongorestore against this mongod; rejects with their output on failure. */
   tool(name: 'mongodump' | 'mongorestore', args: string[]): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * The mongod 4.0 and its tools for the tests of one describe block: started before them (the
+ * first time also fetched, which takes a while), stopped after. Call the result in a test.
+ */
+export function legacyMongoForSuite(): () => LegacyMongo {
+  let legacy: LegacyMongo | undefined;
+  beforeAll(async () => {
+    legacy = await startLegacyMongo();
+  }, 600_000);
+  afterAll(async () => {
+    await legacy?.stop();
+  });
+  return () => {
+    if (!legacy) throw new Error('the mongod 4.0 is not started (call this in a test)');
+    return legacy;
+  };
 }
 
 /** A Linux path as the Windows programs see it under Wine (drive Z: is the root). */

@@ -13,17 +13,14 @@ import { backupDatabases } from '../../sync/backup/backup.js';
 import { restoreBackup } from '../../sync/backup/restore.js';
 import { BackupSchedule } from '../../sync/backup/schedule.js';
 import { createBackupService } from '../../sync/backup/service.js';
-import { startOutpost } from '../../sync/api/serve.js';
 import type { BackupReport, LogEntryView, RestoreReport } from '../../sync/api/contract.js';
 import type { BackupManifest } from '../../sync/api/views.js';
-import { loadConfig } from '../../sync/config/index.js';
 import { silentLogger } from '../../sync/logging/logger.js';
 import { OutpostError } from '../../sync/errors.js';
-import { findFreePort } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
-import { startLegacyMongo, windowsPath, type LegacyMongo } from '../harness/mongo-tools.js';
-import { recordPid } from '../harness/processes.js';
+import { legacyMongoForSuite, windowsPath } from '../harness/mongo-tools.js';
+import { testInstance } from '../harness/instance.js';
 import { runOutpost as outpost } from '../harness/run-outpost.js';
 import { waitFor } from '../harness/sync-cluster.js';
 
@@ -315,6 +312,31 @@ describe('backup and restore', () => {
     expect(cut.message).toContain('cut short');
   });
 
+  it('keeps collections whose names are not file names: too long, a Windows device, a slash', async () => {
+    const db = database('backup-names');
+    const names = ['مبيعات'.repeat(7), 'con', 'odd/name'];
+    for (const [i, name] of names.entries())
+      await client
+        .db(db)
+        .collection(name)
+        .insertOne({ _id: i as never, total: i });
+    const dir = path.join(await testDir('backup-names'), 'gz');
+    await backupDatabases({ client, dir, databases: [db], skip: [], logger, gzip: true });
+    const files = await readdir(path.join(dir, db));
+    expect(files.every((file) => Buffer.byteLength(file) <= 255)).toBe(true);
+    expect(files).toContain('%63on.bson.gz');
+    // Restored from the manifest, then as a mongodump directory: a name cut short in its file
+    // name is read from the metadata.
+    const fromManifest = database('backup-names-manifest');
+    await restoreBackup({ client, dir, as: fromManifest, skip: [], logger });
+    await rm(path.join(dir, 'outpost-backup.json'));
+    const fromDump = database('backup-names-dump');
+    await restoreBackup({ client, dir, as: fromDump, skip: [], logger });
+    for (const copy of [fromManifest, fromDump])
+      for (const name of names)
+        expect(await storedBytes(copy, name)).toEqual(await storedBytes(db, name));
+  });
+
   it('makes backups by itself, keeps the newest, and reports a failure', async () => {
     const db = database('backup-schedule');
     await client
@@ -407,8 +429,10 @@ describe('backup and restore', () => {
   });
 
   it('moves a dump onto a new site, then backs it up from the CLI without Outpost metadata', async () => {
-    const dataDir = await testDir('backup-cli');
     const posDb = uniqueDbName('backup-cli');
+    // A new site, local-only until central is set.
+    const setup = await testInstance('backup-cli', { databases: [{ name: posDb }] });
+    const { dataDir } = setup;
     const copyDb = `${posDb}-copy`;
     const central = new MongoClient(inject('mongo').central);
     // The old system's database, dumped: mongodump's layout, no Outpost manifest.
@@ -424,27 +448,8 @@ describe('backup and restore', () => {
     await backupDatabases({ client, dir: dump, databases: [posDb], skip: [], logger });
     await rm(path.join(dump, 'outpost-backup.json'));
     await client.db(posDb).dropDatabase();
-    // A new site, local-only until central is set.
-    const file = path.join(dataDir, 'outpost.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        dataDir,
-        local: { port: await findFreePort() },
-        api: { port: 0 },
-        log: { level: 'warn' },
-        databases: [{ name: posDb }],
-      }),
-    );
-    const instance = await startOutpost({
-      config: await loadConfig({ file }),
-      configFile: file,
-      mongodBinary: inject('mongo').binary,
-      machineId: () => 'test-machine-backup-cli',
-    });
+    const instance = await setup.start();
     try {
-      const state = instance.supervisor.state;
-      if (state.name === 'running') recordPid(state.pid);
       const pos = new MongoClient(instance.localUri);
       const loaded = await outpost(['restore', dump, '-d', dataDir]);
       expect(loaded.code).toBe(0);
@@ -548,35 +553,12 @@ async function firstSyncBackups(
 }
 
 describe('the backup before a first sync', () => {
-  async function site(name: string, posDb: string, collections: Document = {}) {
-    const dataDir = await testDir(name);
-    const file = path.join(dataDir, 'outpost.json');
-    await writeFile(
-      file,
-      JSON.stringify({
-        dataDir,
-        local: { port: await findFreePort() },
-        api: { port: 0 },
-        log: { level: 'warn' },
-        central: { uri: inject('mongo').central },
-        databases: [{ name: posDb, collections }],
-        backup: { intervalMs: 0 },
-      }),
-    );
-    const start = async (till?: (pos: MongoClient) => Promise<void>) => {
-      const instance = await startOutpost({
-        config: await loadConfig({ file }),
-        configFile: file,
-        mongodBinary: inject('mongo').binary,
-        machineId: () => `test-machine-${name}`,
-        ...(till ? { prepareLocal: till } : {}),
-      });
-      const state = instance.supervisor.state;
-      if (state.name === 'running') recordPid(state.pid);
-      return instance;
-    };
-    return { dataDir, start };
-  }
+  const site = (name: string, posDb: string, collections: Document = {}) =>
+    testInstance(name, {
+      central: { uri: inject('mongo').central },
+      databases: [{ name: posDb, collections }],
+      backup: { intervalMs: 0 },
+    });
 
   it('keeps what the site held, which central-wins then replaced, and makes it once', async () => {
     const posDb = uniqueDbName('first-sync');
@@ -707,15 +689,7 @@ describe('the backup before a first sync', () => {
 });
 
 describe("MongoDB's mongodump and mongorestore", () => {
-  let legacy: LegacyMongo;
-
-  beforeAll(async () => {
-    legacy = await startLegacyMongo();
-  }, 600_000);
-
-  afterAll(async () => {
-    await legacy?.stop();
-  });
+  const legacyMongo = legacyMongoForSuite();
 
   it('restore what Outpost backs up, and Outpost restores what they dump', async () => {
     const db = database('backup-tools');
@@ -736,9 +710,9 @@ describe("MongoDB's mongodump and mongorestore", () => {
       const ours = path.join(root, `outpost-${gzip}`);
       await backupDatabases({ client, dir: ours, databases: [db], skip: [], logger, gzip });
       const z = gzip ? ['--gzip'] : [];
-      await legacy.tool('mongorestore', [...z, '--drop', windowsPath(ours)]);
+      await legacyMongo().tool('mongorestore', [...z, '--drop', windowsPath(ours)]);
       const theirs = path.join(root, `mongodump-${gzip}`);
-      await legacy.tool('mongodump', [...z, '--db', db, '--out', windowsPath(theirs)]);
+      await legacyMongo().tool('mongodump', [...z, '--db', db, '--out', windowsPath(theirs)]);
       const suffix = gzip ? '.gz' : '';
       expect((await readdir(path.join(theirs, db))).sort()).toEqual(
         [

@@ -4,12 +4,12 @@
  * engine also names as the reason it is offline) are each named in words.
  */
 import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { testCentralConnection } from '../../sync/api/connection-test.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { findFreePort } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
-import { startLegacyMongo, type LegacyMongo } from '../harness/mongo-tools.js';
+import { legacyMongoForSuite } from '../harness/mongo-tools.js';
 import { FAST_TUNABLES, waitFor } from '../harness/sync-cluster.js';
 
 describe('testCentralConnection', () => {
@@ -55,22 +55,15 @@ describe('testCentralConnection', () => {
 });
 
 describe('a central older than the driver supports (a real MongoDB 4.0)', () => {
-  let legacy: LegacyMongo;
-
-  beforeAll(async () => {
-    legacy = await startLegacyMongo();
-  }, 600_000);
-
-  afterAll(async () => {
-    await legacy?.stop();
-  });
+  const legacyMongo = legacyMongoForSuite();
 
   it('is named with its version by the connection test, and as the reason sync is offline', async () => {
-    const uri = `mongodb://127.0.0.1:${legacy.port}/?directConnection=true`;
+    const { port } = legacyMongo();
+    const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
     const result = await testCentralConnection(uri, { timeoutMs: 5_000 });
     expect(result).toMatchObject({ ok: false, problem: 'too-old' });
     expect(result.message).toBe(
-      `127.0.0.1:${legacy.port} runs MongoDB 4.0, and Outpost needs MongoDB 4.4 or later ` +
+      `127.0.0.1:${port} runs MongoDB 4.0, and Outpost needs MongoDB 4.4 or later ` +
         '(every Atlas cluster is). Upgrade the server, or point Outpost at one that is.',
     );
 
