@@ -488,6 +488,16 @@ describe('backup and restore', () => {
       expect(human.code).toBe(0);
       expect(human.out).toMatch(new RegExp(`^${posDb}\\.sales\\s+2\\s`, 'm'));
       expect(human.out).toContain(`to ${path.join(dataDir, 'backups')}`);
+      // Listed, newest first: the one just made, and the one before the first sync.
+      const list = await outpost(['backup', '--list', '-d', dataDir]);
+      expect(list.code).toBe(0);
+      const listed = list.out.split('\n');
+      expect(listed[0]).toBe('2 backups, newest first:');
+      expect(listed[3]).toContain('by hand or schedule');
+      expect(listed[4]).toMatch(/before first sync\s+\S+-before-first-sync$/);
+      const mixed = await outpost(['backup', '--list', '--gzip', '-d', dataDir]);
+      expect(mixed.code).toBe(2);
+      expect(mixed.err).toContain('--list lists the backups made');
 
       const restored = await outpost(['restore', out, '--as', copyDb, '-d', dataDir, '--json']);
       expect(restored.code).toBe(0);

@@ -5,8 +5,15 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BackupArgs, BackupReport, RestoreArgs, RestoreReport } from '../contract.js';
-import { instanceCommand, printJson, resolveDataDir, runCommand } from './command-kit.js';
+import type {
+  BackupArgs,
+  BackupListing,
+  BackupReport,
+  RestoreArgs,
+  RestoreReport,
+} from '../contract.js';
+import { ErrorCode, OutpostError } from '../../errors.js';
+import { connect, instanceCommand, printJson, resolveDataDir, runCommand } from './command-kit.js';
 import type { InstanceFlags } from './command-kit.js';
 import type { CliContext } from './context.js';
 import { renderTable } from './format.js';
@@ -18,6 +25,7 @@ interface BackupFlags extends InstanceFlags {
   out?: string;
   db?: string[];
   gzip?: boolean;
+  list?: boolean;
 }
 
 interface RestoreFlags extends InstanceFlags {
@@ -39,9 +47,21 @@ export function registerBackup(program: Command, context: CliContext): void {
       )
       .option('-o, --out <dir>', 'a new directory for it (default: <data dir>/backups/<time>)')
       .option('--db <name>', 'only this database (repeat for more)', repeated)
-      .option('--gzip', 'compress each file (.gz), as mongodump --gzip does'),
+      .option('--gzip', 'compress each file (.gz), as mongodump --gzip does')
+      .option('--list', 'list the backups in <data dir>/backups instead, newest first'),
   ).action((flags: BackupFlags) =>
     runCommand(context, flags, async () => {
+      if (flags.list) {
+        if (flags.out || flags.db || flags.gzip)
+          throw new OutpostError(
+            ErrorCode.InvalidArgs,
+            '--list lists the backups made; it takes no --out, --db or --gzip. Run it alone.',
+          );
+        const { backups } = await (await connect(flags, context)).call('backup:list');
+        if (flags.json) return printJson(context, { backups });
+        for (const line of renderBackupList(backups)) context.out(line);
+        return;
+      }
       const args: BackupArgs = {
         ...(flags.out ? { dir: path.resolve(flags.out) } : {}),
         ...(flags.db ? { databases: flags.db } : {}),
@@ -150,5 +170,26 @@ export function renderRestore(report: RestoreReport): string[] {
     report.verified
       ? `Every file matched the checksum the backup recorded (backup of ${report.at ?? 'unknown time'}).`
       : 'A mongodump directory: it has no checksums to check the files against.',
+  ];
+}
+
+/** `outpost backup --list`: when, why and where, newest first. */
+export function renderBackupList(backups: readonly BackupListing[]): string[] {
+  if (backups.length === 0)
+    return ['No backup in the backups folder yet. Make one with outpost backup.'];
+  return [
+    `${plural(backups.length, 'backup')}, newest first:`,
+    ...renderTable<BackupListing>(
+      [
+        { header: 'made at', value: (b) => b.at },
+        {
+          header: 'why',
+          value: (b) =>
+            b.reason === 'before-first-sync' ? 'before first sync' : 'by hand or schedule',
+        },
+        { header: 'directory', value: (b) => b.dir },
+      ],
+      backups,
+    ),
   ];
 }
