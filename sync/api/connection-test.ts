@@ -2,7 +2,8 @@
  * `settings:test-connection`: tries a central connection string the operator typed, without
  * saving it, and says in words what is wrong: a malformed string, a host name that does not
  * resolve, nothing listening, no answer in time, TLS, refused credentials, a server older than
- * the driver supports (MongoDB 4.4), or a server that is not a replica set or sharded cluster (Outpost needs change streams, which standalones lack:
+ * the driver supports (MongoDB 4.4), or a server that is not a replica set or sharded cluster
+ * (Outpost needs change streams, which standalones lack:
  * https://www.mongodb.com/docs/manual/changeStreams/#availability).
  */
 import { MongoClient, type Document, type MongoClientOptions } from 'mongodb';

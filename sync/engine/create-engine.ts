@@ -582,7 +582,10 @@ class Engine implements SyncEngine {
     if (!ok) void this.reconnectIfClosed(error);
     // A closed topology follows the failure that closed it (a server too old, say) and says less.
     if (!ok && !isClosedClient(error)) this.noteCentralError(error);
-    if (ok) this.disarmOffline();
+    if (ok) {
+      this.disarmOffline();
+      this.centralError = undefined;
+    }
     if (ok && !this.centralSeen) {
       this.centralSeen = true;
       if (!this.centralDown) this.setActivity('syncing');

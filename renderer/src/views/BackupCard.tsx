@@ -8,8 +8,9 @@ import { usePolled } from '../hooks/use-polled.js';
 
 /**
  * Writes a backup of the site's databases on this computer (backup:create), and says when the
- * last one was made, by hand, by the schedule or before the first sync (backup:list). Restoring is the CLI's (`outpost restore`): it is rare, and refuses to write
- * over data, which a button could not explain as well.
+ * last one was made, by hand, by the schedule or before the first sync (backup:list). Restoring
+ * is the CLI's (`outpost restore`): it is rare, and refuses to write over data, which a button
+ * could not explain as well.
  */
 export function BackupCard() {
   const bridge = useBridge();
