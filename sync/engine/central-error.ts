@@ -77,6 +77,13 @@ export function centralFailure(error: unknown): string {
   const facts = collectFacts(error);
   const tooOld = olderServer(facts.messages);
   if (tooOld)
-    return `Central runs ${tooOld}, and Outpost needs MongoDB ${MIN_SERVER} or later (every Atlas cluster is): upgrade it, or set central.uri to one that is`;
+    return `${TOO_OLD}${tooOld}, and Outpost needs MongoDB ${MIN_SERVER} or later (every Atlas cluster is): upgrade it, or set central.uri to one that is`;
   return facts.messages[0] ?? (error instanceof Error ? error.message : 'central unreachable');
+}
+
+const TOO_OLD = 'Central runs ';
+
+/** Whether an offline reason (from `centralFailure`) is a central too old, not an outage. */
+export function isTooOldReason(reason: string): boolean {
+  return reason.startsWith(TOO_OLD);
 }

@@ -2,6 +2,7 @@
 import type { LoopLiveness } from './engine-state.js';
 import type { BackupHealth, CheckResult, HealthInputs, HealthThresholds } from './health.js';
 import { capitalize, formatBytes, formatDuration, percent, plural } from './format.js';
+import { isTooOldReason } from '../engine/central-error.js';
 
 export function syncEnabled({ state, databases }: HealthInputs): CheckResult {
   const name = 'sync-enabled';
@@ -29,6 +30,14 @@ export function syncEnabled({ state, databases }: HealthInputs): CheckResult {
 export function centralDatabase(inputs: HealthInputs, t: HealthThresholds): CheckResult {
   const name = 'central-database';
   const { state, offline } = inputs;
+  if (offline && isTooOldReason(offline.reason)) {
+    // Reachable, but unusable until it is upgraded: waiting for the threshold would not help.
+    return {
+      name,
+      status: 'fail',
+      message: `${offline.reason}. Nothing is sent or received until then; local work continues and is queued.`,
+    };
+  }
   if (offline) {
     const downMs = Math.max(0, inputs.now - Date.parse(offline.since));
     const failing = downMs > t.centralDownFailMs;

@@ -7,6 +7,7 @@ import {
   type HealthReport,
 } from './health.js';
 import { OfflineTracker } from './offline-tracker.js';
+import { centralFailure } from '../engine/central-error.js';
 
 const NOW = Date.parse('2030-01-01T12:00:00.000Z');
 const GiB = 1024 ** 3;
@@ -95,6 +96,41 @@ describe('evaluateHealth', () => {
     expect(late.status).toBe('fail');
   });
 
+  it('fails at once for a central too old for the driver, which no wait mends', () => {
+    const reason = centralFailure(
+      new Error(
+        'Server at 10.0.0.5:27017 reports maximum wire version 7, but this version of the ' +
+          'Node.js Driver requires at least 9 (MongoDB 4.4)',
+      ),
+    );
+    const report = evaluateHealth(
+      inputs({
+        state: { name: 'offline', since: new Date(NOW - 10_000).toISOString(), reason },
+        offline: { since: new Date(NOW - 10_000).toISOString(), reason },
+      }),
+    );
+    expect(check(report, 'central-database')).toMatchObject({
+      status: 'fail',
+      message:
+        'Central runs MongoDB 4.0, and Outpost needs MongoDB 4.4 or later (every Atlas cluster ' +
+        'is): upgrade it, or set central.uri to one that is. Nothing is sent or received until ' +
+        'then; local work continues and is queued.',
+    });
+    expect(report.status).toBe('fail');
+  });
+
+  it('takes a better reason for the same outage, and keeps its start', () => {
+    const tracker = new OfflineTracker();
+    const since = new Date(NOW - 30_000).toISOString();
+    tracker.observe({ name: 'offline', since, reason: 'Topology is closed' });
+    tracker.observe({
+      name: 'offline',
+      since: new Date(NOW).toISOString(),
+      reason: 'Central runs',
+    });
+    expect(tracker.current).toEqual({ since, reason: 'Central runs' });
+  });
+
   it('keeps counting an outage through a pause (the tracker keeps its start)', () => {
     const tracker = new OfflineTracker();
     const since = new Date(NOW - 400_000).toISOString();
@@ -102,7 +138,8 @@ describe('evaluateHealth', () => {
     tracker.observe({ name: 'paused', since: new Date(NOW - 100_000).toISOString() });
     tracker.observe({ name: 'connecting', since: new Date(NOW - 50_000).toISOString() });
     tracker.observe({ name: 'offline', since: new Date(NOW - 10_000).toISOString(), reason: 'x' });
-    expect(tracker.current).toEqual({ since, reason: 'down' });
+    // The start is the first offline's; the reason, the latest's.
+    expect(tracker.current).toEqual({ since, reason: 'x' });
     const report = evaluateHealth(
       inputs({ state: { name: 'connecting', since }, offline: tracker.current }),
     );

@@ -11,7 +11,8 @@ export class OfflineTracker {
 
   observe(state: EngineState): void {
     if (state.name === 'offline') {
-      this.outage ??= { since: state.since, reason: state.reason };
+      // The same outage may come to be said better (a server too old, found on a reconnect).
+      this.outage = { since: this.outage?.since ?? state.since, reason: state.reason };
     } else if (state.name === 'syncing' || state.name === 'idle' || state.name === 'stopped') {
       this.outage = null;
     }
