@@ -6,7 +6,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { MongoClient, MongoServerError } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type {
@@ -25,6 +24,7 @@ import { findFreePort, isPortFree } from '../../sync/util/ports.js';
 import { uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
 import { recordPid } from '../harness/processes.js';
+import { testInstance } from '../harness/instance.js';
 import { runOutpost as outpost } from '../harness/run-outpost.js';
 import { waitFor } from '../harness/sync-cluster.js';
 
@@ -271,30 +271,15 @@ describe('startOutpost', () => {
   it('puts saved settings into effect without a restart: central, rules, and a pause kept', async () => {
     const db = uniqueDbName('live');
     const central = new MongoClient(inject('mongo').central);
-    const dataDir = await testDir('serve-live-config');
-    const file = path.join(dataDir, 'outpost.json');
     // Everything in the file, as an operator's would be: settings are read back from it.
-    await writeFile(
-      file,
-      JSON.stringify({
-        dataDir,
-        local: { port: await findFreePort() },
-        api: { port: 0 },
-        log: { level: 'warn' },
-        databases: [{ name: db }],
-        exclude: ['orders'],
-      }),
-    );
+    const setup = await testInstance('serve-live-config', {
+      databases: [{ name: db }],
+      exclude: ['orders'],
+    });
+    const { dataDir, file } = setup;
     try {
       await central.db(db).createCollection('sales');
-      const instance = track(
-        await startOutpost({
-          config: await loadConfig({ file }),
-          configFile: file,
-          mongodBinary: inject('mongo').binary,
-          machineId: () => 'test-machine-live-config',
-        }),
-      );
+      const instance = track(await setup.start());
       const events: string[] = [];
       instance.engine.onStateChange((next) => events.push(next.name));
       const pos = new MongoClient(instance.localUri);
@@ -381,25 +366,11 @@ describe('startOutpost', () => {
   it('applies a config file edited by hand; an edit that does not load changes nothing', async () => {
     const db = uniqueDbName('edited');
     const central = new MongoClient(inject('mongo').central);
-    const dataDir = await testDir('serve-edited-config');
-    const file = path.join(dataDir, 'outpost.json');
-    const settings = {
-      dataDir,
-      local: { port: await findFreePort() },
-      api: { port: 0 },
-      log: { level: 'warn' },
-      databases: [{ name: db }],
-    };
-    await writeFile(file, JSON.stringify(settings));
+    const setup = await testInstance('serve-edited-config', { databases: [{ name: db }] });
+    const { dataDir, file } = setup;
+    const settings = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     try {
-      const instance = track(
-        await startOutpost({
-          config: await loadConfig({ file }),
-          configFile: file,
-          mongodBinary: inject('mongo').binary,
-          machineId: () => 'test-machine-edited-config',
-        }),
-      );
+      const instance = track(await setup.start());
       const pos = new MongoClient(instance.localUri);
       const sales = pos.db(db).collection('sales');
       const atCentral = (id: string) =>
