@@ -15,7 +15,7 @@ import { findFreePort, isPortFree } from '../../sync/util/ports.js';
 export const DB = 'pos';
 /** Collections created before any traffic (see PRECREATED in test/harness/sync-cluster.ts). */
 export const COLLECTIONS = ['sales', 'products', 'stock'] as const;
-const CENTRAL_ONLY = ['outpost_sites', 'outpost_tombstones'];
+const CENTRAL_ONLY = ['outpost_sites', 'outpost_tombstones', 'outpost_central'];
 
 /** What each site syncs: the rules an operator would put in its outpost.json. */
 export const POS_RULES: ConfigPatch['databases'] = [

@@ -51,7 +51,7 @@ import { createVerifyService } from '../verify/service.js';
 import { watchConfigFile } from '../config/watch.js';
 import { createBackupService } from '../backup/service.js';
 import { BackupSchedule } from '../backup/schedule.js';
-import { backupBeforeFirstSync } from '../backup/first-sync.js';
+import { backupBeforeFirstSync, backupBeforeNewCentral } from '../backup/first-sync.js';
 import { ErrorCode, OutpostError, toOutpostError } from '../errors.js';
 import type { ConfigReloadResult } from './views.js';
 
@@ -221,6 +221,12 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
       await backupBeforeFirstSync(
         { local, metaDatabase: next.local.metaDatabase, service: backups, logger },
         next.databases.map((db) => db.name),
+      );
+    },
+    onNewCentral: async ({ db }) => {
+      await backupBeforeNewCentral(
+        { local, metaDatabase: runtime.config.local.metaDatabase, service: backups, logger },
+        db,
       );
     },
   });

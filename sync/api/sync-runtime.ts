@@ -15,6 +15,7 @@ import {
   type SyncEngine,
 } from '../engine/create-engine.js';
 import type { Logger } from '../logging/logger.js';
+import type { OnNewCentral } from '../central/identity.js';
 import { startScheduledVerify } from '../verify/service.js';
 import { withCentralNames } from '../engine/central-names.js';
 import {
@@ -43,6 +44,8 @@ export interface SyncRuntimeOptions {
    * with the config it runs: the backup of databases about to sync for the first time.
    */
   beforeSync?: ((config: Config) => Promise<void>) | undefined;
+  /** Before a database syncs anew with another central (see SyncEngineOptions.onNewCentral). */
+  onNewCentral?: OnNewCentral | undefined;
 }
 
 export class SyncRuntime {
@@ -175,6 +178,7 @@ export class SyncRuntime {
       central: withCentralNames(central, centralNames(config)),
       logger: this.options.logger,
       site: this.options.site,
+      ...(this.options.onNewCentral ? { onNewCentral: this.options.onNewCentral } : {}),
     });
     return { engine, central };
   }

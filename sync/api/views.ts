@@ -340,13 +340,16 @@ export interface BackupManifest {
   outpostVersion?: string | undefined;
   /**
    * Why Outpost made it by itself, if it did for a reason other than the schedule: before a
-   * database first synced. Such a backup is never removed by the schedule's pruning.
+   * database first synced, or before it synced anew with another central than before. Such a
+   * backup is never removed by the schedule's pruning.
    */
   reason?: BackupReason | undefined;
   databases: { name: string; collections: BackedUpCollection[] }[];
 }
 
-export type BackupReason = 'before-first-sync';
+export type BackupReason = 'before-first-sync' | 'before-new-central';
+
+export const BACKUP_REASONS: readonly BackupReason[] = ['before-first-sync', 'before-new-central'];
 
 /** A complete backup in `<dataDir>/backups` (`backup:list`). */
 export interface BackupListing {

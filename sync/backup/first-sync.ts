@@ -11,7 +11,7 @@
  * syncing: it is logged and recorded in Activity, and sync starts.
  */
 import type { MongoClient } from 'mongodb';
-import type { BackupReport } from '../api/views.js';
+import type { BackupReason, BackupReport } from '../api/views.js';
 import { toOutpostError } from '../errors.js';
 import { openLocalStore } from '../engine/store.js';
 import type { Logger } from '../logging/logger.js';
@@ -34,42 +34,82 @@ export async function backupBeforeFirstSync(
   options: FirstSyncBackupOptions,
   databases: readonly string[],
 ): Promise<BackupReport | undefined> {
-  const log = options.logger.child({ component: 'backup' });
-  let wanted: string[] = [];
+  let wanted: string[];
   try {
     wanted = await neverSyncedWithDocuments(options, databases);
-    if (wanted.length === 0) return undefined;
+  } catch (error) {
+    return failed(options, 'before-first-sync', databases, error);
+  }
+  if (wanted.length === 0) return undefined;
+  return backupFor(options, 'before-first-sync', wanted);
+}
+
+/**
+ * Backs up `db` before it syncs anew with another central than before (see central/identity.ts),
+ * into `<dataDir>/backups/<time>-before-new-central`. Never throws.
+ */
+export async function backupBeforeNewCentral(
+  options: FirstSyncBackupOptions,
+  db: string,
+): Promise<BackupReport | undefined> {
+  return backupFor(options, 'before-new-central', [db]);
+}
+
+const WHEN: Record<BackupReason, (many: boolean) => string> = {
+  'before-first-sync': (many) => `before ${many ? 'they first sync' : 'it first syncs'}`,
+  'before-new-central': () => 'before it syncs with a new central',
+};
+
+const SAID: Record<BackupReason, string> = {
+  'before-first-sync': 'before the first sync',
+  'before-new-central': 'before syncing with a new central',
+};
+
+async function backupFor(
+  options: FirstSyncBackupOptions,
+  reason: BackupReason,
+  wanted: string[],
+): Promise<BackupReport | undefined> {
+  const log = options.logger.child({ component: 'backup' });
+  try {
     log.info(
-      { event: 'backup.before-first-sync-started', databases: wanted },
-      `Backing up ${wanted.join(', ')} before ${wanted.length === 1 ? 'it first syncs' : 'they first sync'}.`,
+      { event: `backup.${reason}-started`, databases: wanted },
+      `Backing up ${wanted.join(', ')} ${WHEN[reason](wanted.length > 1)}.`,
     );
     // A backup or restore started by hand (or the schedule's) runs one at a time: wait for it.
     while (options.service.busy()) await new Promise((resolve) => setTimeout(resolve, 250));
-    const report = await options.service.backup(
-      { databases: wanted, gzip: true },
-      'before-first-sync',
-    );
+    const report = await options.service.backup({ databases: wanted, gzip: true }, reason);
     await record(options, {
       level: 'info',
-      event: 'backup.before-first-sync',
+      event: `backup.${reason}`,
       dir: report.dir,
       databases: wanted,
       documents: report.documents,
     });
     return report;
   } catch (error) {
-    const message = `The backup of ${wanted.join(', ') || 'the databases'} before the first sync failed: ${toOutpostError(error).message} Syncing started without it.`;
-    log.error({ event: 'backup.before-first-sync-failed', databases: wanted, error }, message);
-    await record(options, {
-      level: 'error',
-      event: 'backup.before-first-sync-failed',
-      databases: wanted,
-      message,
-    }).catch((recordError: unknown) =>
-      log.warn({ event: 'backup.record-failed', error: recordError }),
-    );
-    return undefined;
+    return failed(options, reason, wanted, error);
   }
+}
+
+async function failed(
+  options: FirstSyncBackupOptions,
+  reason: BackupReason,
+  databases: readonly string[],
+  error: unknown,
+): Promise<undefined> {
+  const log = options.logger.child({ component: 'backup' });
+  const message = `The backup of ${databases.join(', ') || 'the databases'} ${SAID[reason]} failed: ${toOutpostError(error).message} Syncing started without it.`;
+  log.error({ event: `backup.${reason}-failed`, databases, error }, message);
+  await record(options, {
+    level: 'error',
+    event: `backup.${reason}-failed`,
+    databases,
+    message,
+  }).catch((recordError: unknown) =>
+    log.warn({ event: 'backup.record-failed', error: recordError }),
+  );
+  return undefined;
 }
 
 async function neverSyncedWithDocuments(

@@ -8,7 +8,13 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { MongoClient } from 'mongodb';
 import type { BackupArgs, RestoreArgs } from '../api/contract.js';
-import type { BackupListing, BackupReason, BackupReport, RestoreReport } from '../api/views.js';
+import {
+  BACKUP_REASONS,
+  type BackupListing,
+  type BackupReason,
+  type BackupReport,
+  type RestoreReport,
+} from '../api/views.js';
 import { ErrorCode, OutpostError } from '../errors.js';
 import type { Logger } from '../logging/logger.js';
 import { backupDatabases, MANIFEST_FILE } from './backup.js';
@@ -22,7 +28,8 @@ export interface BackupService {
   list(): Promise<BackupListing[]>;
   /**
    * Removes all but the newest `keep` of them, and what a backup cut short left there
-   * (`*.partial`). A backup made for a reason (before a first sync) is kept and not counted.
+   * (`*.partial`). A backup made for a reason (before a first sync, or a new central) is kept
+   * and not counted.
    * Returns the directories removed.
    */
   prune(keep: number): Promise<string[]>;
@@ -123,7 +130,9 @@ async function listBackups(dir: string): Promise<BackupListing[]> {
         found.push({
           dir: path.join(dir, name),
           at,
-          ...(reason === 'before-first-sync' ? { reason } : {}),
+          ...(BACKUP_REASONS.includes(reason as BackupReason)
+            ? { reason: reason as BackupReason }
+            : {}),
         });
     } catch {
       // Not a manifest Outpost wrote: not one of its backups, never removed.

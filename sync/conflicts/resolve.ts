@@ -38,6 +38,10 @@ export async function resolvePushConflict(
   const central = await readCentral(ctx, plan.db, plan.coll, plan.id);
   if (!clash && central.origin === ctx.instanceId && central.v)
     return rebaseOnOwnWrite(ctx, plan, central);
+  if (!clash && sameNewDocument(ctx, plan, central)) {
+    await finishPushed(ctx, [{ ...plan, v: central.v! }]);
+    return true;
+  }
   if (!clash && !central.doc && plan.kind === 'delete') {
     await finishPushed(ctx, [plan]);
     return true;
@@ -95,6 +99,19 @@ export async function resolvePushConflict(
     seq: plan.entry.seq,
   });
   return decision.outcome !== 'central';
+}
+
+/**
+ * The site sends a document it never synced, and central holds the same content under another
+ * version: both made it (a first sync, or a new central that holds a copy of the data). Nothing
+ * to settle but the site's record of it, as pull does; except with counters, as in pull (two
+ * sites that each sold 3 from the same stock hold the same document, and both sales count).
+ */
+function sameNewDocument(ctx: EngineContext, plan: PushPlan, central: CentralState): boolean {
+  if (plan.kind !== 'insert' || plan.meta || plan.hash === null || !central.doc || !central.v)
+    return false;
+  if ((ctx.rules.ruleFor(plan.db, plan.coll)?.counters.length ?? 0) > 0) return false;
+  return contentHash(stripSync(central.doc)) === plan.hash;
 }
 
 /**

@@ -6,6 +6,7 @@ import type { HybridClock } from './hlc.js';
 import type { SyncRules } from './rules.js';
 import type { LocalStore } from './store.js';
 import { SOCKET_TIMEOUT_MS } from './client-options.js';
+import type { CentralBinding } from '../central/identity.js';
 
 /** Named points where tests inject a crash (`kill -9`) or an error. */
 export type FaultPoint =
@@ -139,6 +140,11 @@ export interface EngineContext {
   notifyPush(): void;
   /** Records a central failure or success for offline detection. */
   reportCentral(ok: boolean, error?: unknown): void;
+  /**
+   * Whether a database's bookkeeping belongs to the central this engine talks to (see
+   * central/identity.ts): pull, push, the heartbeat and verify wait for it before using central.
+   */
+  centralBinding: CentralBinding;
 }
 
 export interface EngineCounters {

@@ -23,6 +23,7 @@ import {
 } from '../status/engine-state.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { centralFailure, isServerTooOld } from './central-error.js';
+import { centralBinding, type NewCentral, type OnNewCentral } from '../central/identity.js';
 import {
   DEFAULT_TUNABLES,
   newCounters,
@@ -57,6 +58,12 @@ export interface SyncEngineOptions {
   tunables?: Partial<EngineTunables>;
   faults?: Faults;
   site?: { machineHash?: string; hostname?: string; version?: string };
+  /**
+   * Called when central turns out to be another central than the one a database synced with,
+   * before the site forgets what it knew of the old one (the runtime backs the database up).
+   * A failure is logged and the database syncs with the new central all the same.
+   */
+  onNewCentral?: OnNewCentral;
 }
 
 export interface BootstrapProgress {
@@ -235,7 +242,9 @@ class Engine implements SyncEngine {
         reportCentral: (ok, error) => this.reportCentral(ok, error),
         events: this.events,
         apply,
+        centralBinding: { ready: () => Promise.resolve() },
       };
+      this.ctx.centralBinding = centralBinding(this.ctx, (change) => this.newCentral(change));
     } catch (error) {
       this.fail(error);
       throw error;
@@ -312,6 +321,7 @@ class Engine implements SyncEngine {
           `pull:${db}`,
           async (signal) => {
             await ensureCentralIndexes(ctx, db);
+            await ctx.centralBinding.ready(db);
             await pull.run(signal);
           },
           control.signal,
@@ -515,8 +525,10 @@ class Engine implements SyncEngine {
         if (Math.abs(this.skew.skewMs) > 5_000)
           this.logger.warn({ event: 'clock.skew', skewMs: this.skew.skewMs });
         let duplicate: DuplicateInstance | undefined;
-        for (const db of ctx.rules.databases)
+        for (const db of ctx.rules.databases) {
+          await ctx.centralBinding.ready(db);
           duplicate = (await heartbeat(ctx, db, info, beats === 0)) ?? duplicate;
+        }
         this.duplicate = duplicate;
         if (beats++ % this.tunables.tombstoneGcEveryBeats === 0)
           for (const db of ctx.rules.databases) await collectTombstones(ctx, db);
@@ -529,6 +541,15 @@ class Engine implements SyncEngine {
         this.centralDown ? Math.min(1_000, this.tunables.heartbeatMs) : this.tunables.heartbeatMs,
         signal,
       );
+    }
+  }
+
+  /** The owner's hook before a database's bookkeeping is reset for a new central. */
+  private async newCentral(change: NewCentral): Promise<void> {
+    try {
+      await this.options.onNewCentral?.(change);
+    } catch (error) {
+      this.logger.error({ event: 'central.changed-hook-failed', db: change.db, error });
     }
   }
 

@@ -74,7 +74,9 @@ export function storesBaseDoc(rule: CollectionRule | undefined): boolean {
 export const RESERVED_COLLECTION = /^(system\.|outpost_)/;
 export const TOMBSTONES = 'outpost_tombstones';
 export const SITES = 'outpost_sites';
-const OWN_COLLECTIONS = [TOMBSTONES, SITES];
+/** Central's identity for the database (see central/identity.ts). */
+export const CENTRAL_IDENTITY = 'outpost_central';
+const OWN_COLLECTIONS = [TOMBSTONES, SITES, CENTRAL_IDENTITY];
 
 /**
  * A change event of an update that left `_sync` alone: made at central by another application

@@ -80,6 +80,10 @@ export interface CheckpointDoc {
   /** Capture: the collections pushed at the last start, all of whose documents were read. */
   enqueued?: string[] | undefined;
   bootstrap?: Record<string, { lastId?: unknown; done?: boolean }> | undefined;
+  /** `central:<db>`: the identity of the central the database's bookkeeping belongs to. */
+  centralId?: string | undefined;
+  /** `central:<db>`: the cluster it was bound on (see central/identity.ts). */
+  cluster?: { setName: string | null; hosts: string[] } | undefined;
   updatedAt?: Date | undefined;
 }
 

@@ -242,6 +242,7 @@ export class Push {
   /** Sends one collection's entries; returns the plans whose bookkeeping is left to do. */
   private async pushGroup(entries: OutboxDoc[], round: PushRound): Promise<PushPlan[]> {
     const { ctx } = this;
+    await ctx.centralBinding.ready(entries[0]!._id.db);
     const plans = await this.plan(entries);
     // Nothing to push, but central has a newer version pull had to skip: fetch it now.
     await this.refresh(plans.filter((p) => p.kind === 'refresh'));

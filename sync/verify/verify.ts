@@ -64,6 +64,9 @@ export async function verifyCollections(
   const repair = options.repair ?? false;
   const targets = await selectCollections(ctx, options);
   await pingCentral(ctx);
+  // Against another central than the site's bookkeeping belongs to, a document central lacks
+  // would look deleted there, and repair would delete it here: the bookkeeping is re-bound first.
+  for (const db of targets.keys()) await ctx.centralBinding.ready(db);
   const reports = new Map<string, CollectionTally>();
   const collections = countAll(targets);
   let position = 0;

@@ -408,7 +408,13 @@ export async function fleet(
   const m = { ...bench, sites: [...bench.sites, ...extra].slice(0, siteMongods) };
   const central = new MongoClient(m.central.running.uri, { serverSelectionTimeoutMS: 10_000 });
   const locals = m.sites.map((s) => new MongoClient(s.running.uri, { maxPoolSize: 200 }));
-  for (const coll of ['sales', 'products', 'outpost_sites', 'outpost_tombstones'])
+  for (const coll of [
+    'sales',
+    'products',
+    'outpost_sites',
+    'outpost_tombstones',
+    'outpost_central',
+  ])
     await central.db(db).createCollection(coll);
   const headOffice = createCentralWriter(central, 'head-office');
   const PRODUCTS = 20;

@@ -44,7 +44,7 @@ export interface ChaosReport {
   converged: boolean[];
 }
 
-const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones'];
+const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones', 'outpost_central'];
 /** Each engine process's log (debug level, appended across its restarts). */
 export const CHAOS_LOG_DIR = path.join('test-results', 'chaos');
 

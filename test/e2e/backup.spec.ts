@@ -43,3 +43,46 @@ test('Back up now writes a backup of the site on this computer, and says when', 
   await openSection(page, 'Activity');
   await expect(page.getByText('Backup written').first()).toBeVisible();
 });
+
+test('pointed at a new central, the site backs up first, sends everything, and says so', async ({
+  cluster,
+  shoot,
+}) => {
+  const site = await cluster.startSite('a');
+  const { page } = site;
+  await site.db
+    .collection('sales')
+    .insertMany(Array.from({ length: 3 }, (_, i) => ({ _id: `sale-${i}` as never, total: 10 })));
+  await expectInSync(page);
+  await expect.poll(() => cluster.central.collection('sales').countDocuments()).toBe(3);
+
+  // Head office gives the shop a new central: an empty database, reached by a new address.
+  await openSection(page, 'Settings');
+  await page.getByRole('button', { name: 'Pause sync' }).click();
+  await cluster.central.dropDatabase();
+  for (const coll of ['sales', 'orders', 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
+    await cluster.central.createCollection(coll);
+  const field = page.getByRole('textbox', { name: 'Central connection string' });
+  await field.fill(`mongodb://127.0.0.1:${site.proxy.port}/?directConnection=true&appName=moved`);
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await expect(page.getByTestId('connection-result')).toContainText('Connection works.');
+  await page
+    .getByRole('region', { name: 'Central database' })
+    .getByRole('button', { name: 'Save', exact: true })
+    .click();
+  await expect(page.getByText(/^Saved to .*outpost\.json\./)).toBeVisible();
+  await page.getByRole('button', { name: 'Resume sync' }).click();
+
+  await expect.poll(() => cluster.central.collection('sales').countDocuments()).toBe(3);
+  await openSection(page, 'Activity');
+  await expect(page.getByText('Central is another one: syncing anew').first()).toBeVisible();
+  await expect(page.getByText(/3 records queued to send/).first()).toBeVisible();
+  await expect(page.getByText('Backed up before syncing with a new central').first()).toBeVisible();
+  await shoot(page, 'central-changed-activity');
+  await page.reload();
+  await openSection(page, 'Settings');
+  await expect(page.getByRole('region', { name: 'Backup' })).toContainText(
+    /Last backup just now, before syncing with a new central: .*-before-new-central/,
+  );
+  await shoot(page, 'central-changed-backup');
+});

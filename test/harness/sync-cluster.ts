@@ -125,7 +125,12 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       options: engineOptions,
     });
   }
-  await precreate(central.db(dbName), [...PRECREATED, 'outpost_sites', 'outpost_tombstones']);
+  await precreate(central.db(dbName), [
+    ...PRECREATED,
+    'outpost_sites',
+    'outpost_tombstones',
+    'outpost_central',
+  ]);
   for (const site of sites) await precreate(site.db, PRECREATED);
   if (options.start !== false) await Promise.all(sites.map((site) => site.engine.start()));
   return {

@@ -698,6 +698,64 @@ describe('the backup before a first sync', () => {
   });
 });
 
+describe('the backup before syncing with a new central', () => {
+  it('is made when the settings point the site at another central, which then gets everything', async () => {
+    const posDb = uniqueDbName('new-central');
+    const [first, next] = [inject('mongo').central, inject('mongo').sites[2]!];
+    const centrals = [new MongoClient(first), new MongoClient(next)];
+    for (const central of centrals)
+      for (const coll of ['sales', 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
+        await central.db(posDb).createCollection(coll);
+    const { dataDir, start } = await testInstance('new-central', {
+      central: { uri: first },
+      databases: [{ name: posDb }],
+      backup: { intervalMs: 0 },
+    });
+    const instance = await start();
+    const pos = new MongoClient(instance.localUri);
+    const atCentral = (i: number) => centrals[i]!.db(posDb).collection('sales').countDocuments();
+    try {
+      await pos
+        .db(posDb)
+        .collection('sales')
+        .insertMany([
+          { _id: 1 as never, total: 4 },
+          { _id: 2 as never, total: 5 },
+        ]);
+      await waitFor('the sales at the first central', async () => (await atCentral(0)) === 2);
+      await instance.handlers.invoke('config:update', { patch: { central: { uri: next } } });
+      await waitFor('the sales at the new central', async () => (await atCentral(1)) === 2);
+      const root = path.join(dataDir, 'backups');
+      const made = (await readdir(root)).filter((n) => n.endsWith('-before-new-central'));
+      expect(made).toHaveLength(1);
+      const manifest = JSON.parse(
+        await readFile(path.join(root, made[0]!, 'outpost-backup.json'), 'utf8'),
+      ) as BackupManifest;
+      expect(manifest.reason).toBe('before-new-central');
+      expect(manifest.databases.map((db) => db.name)).toEqual([posDb]);
+      const log = (await instance.handlers.invoke('log:list', {})) as { entries: LogEntryView[] };
+      const events = log.entries.map((entry) => entry.event);
+      expect(events).toContain('backup.before-new-central');
+      expect(events).toContain('central.changed');
+      // Kept like the backup before a first sync: listed with its reason, never pruned.
+      const listed = (await instance.handlers.invoke('backup:list', undefined)) as {
+        backups: { dir: string; reason?: string }[];
+      };
+      expect(listed.backups).toMatchObject([
+        { dir: path.join(root, made[0]!), reason: 'before-new-central' },
+      ]);
+    } finally {
+      await pos.close();
+      await instance.stop();
+      await rm(dataDir, { recursive: true, force: true });
+      for (const central of centrals) {
+        await central.db(posDb).dropDatabase();
+        await central.close();
+      }
+    }
+  });
+});
+
 describe("MongoDB's mongodump and mongorestore", () => {
   const legacyMongo = legacyMongoForSuite();
 

@@ -73,7 +73,7 @@ async function setUp(
   const dbName = uniqueDbName(name);
   const centralDb = central.db(dbName);
   const siteDb = local.db(dbName);
-  for (const coll of [...PRECREATED, 'outpost_sites', 'outpost_tombstones'])
+  for (const coll of [...PRECREATED, 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
     await centralDb.createCollection(coll);
   for (const coll of PRECREATED) await siteDb.createCollection(coll);
   const spec: EngineProcessSpec = {

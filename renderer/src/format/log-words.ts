@@ -18,6 +18,10 @@ const EVENTS: Record<string, string> = {
   'backup.failed': 'Scheduled backup failed',
   'backup.before-first-sync': 'Backed up before the first sync',
   'backup.before-first-sync-failed': 'Backup before the first sync failed',
+  'backup.before-new-central': 'Backed up before syncing with a new central',
+  'backup.before-new-central-failed': 'Backup before syncing with a new central failed',
+  'central.changed': 'Central is another one: syncing anew',
+  'central.moved': 'Central moved to another cluster: copying its documents again',
   'alert.raised': 'Health alert',
   'alert.eased': 'Health alert eased',
   'alert.cleared': 'Health alert over',
@@ -43,6 +47,8 @@ export function logWords(entry: LogEntryView): { title: string; detail: string }
   const record = key?.coll ? `${key.coll} ${showValue(key.id)}` : '';
   const parts: string[] = [];
   if (record) parts.push(record);
+  if (entry.event.startsWith('central.') && typeof a['db'] === 'string') parts.push(a['db']);
+  if (typeof a['queued'] === 'number') parts.push(`${a['queued']} records queued to send`);
   if (typeof a['outcome'] === 'string') parts.push(`outcome: ${a['outcome']}`);
   if (typeof a['reason'] === 'string') parts.push(a['reason']);
   if (typeof a['durationMs'] === 'number') parts.push(`after ${duration(a['durationMs'])}`);

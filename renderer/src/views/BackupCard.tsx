@@ -1,14 +1,21 @@
 import { useState } from 'react';
-import type { BackupListing, BackupReport } from '../../../sync/api/contract.js';
+import type { BackupListing, BackupReason, BackupReport } from '../../../sync/api/contract.js';
 import { useBridge } from '../bridge/bridge-context.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { ago, count, shortDelay } from '../format/time.js';
 import { useNow } from '../hooks/use-now.js';
 import { usePolled } from '../hooks/use-polled.js';
 
+/** Why Outpost made a backup by itself, after "Last backup 2 minutes ago". */
+const REASON_WORDS: Record<BackupReason, string> = {
+  'before-first-sync': ', before the first sync',
+  'before-new-central': ', before syncing with a new central',
+};
+
 /**
  * Writes a backup of the site's databases on this computer (backup:create), and says when the
- * last one was made, by hand, by the schedule or before the first sync (backup:list). Restoring
+ * last one was made, by hand, by the schedule, before the first sync or before syncing with a new central
+ * (backup:list). Restoring
  * is the CLI's (`outpost restore`): it is rare, and refuses to write over data, which a button
  * could not explain as well.
  */
@@ -50,8 +57,7 @@ export function BackupCard() {
         {!report && previous && (
           <span className="muted">
             Last backup {ago(previous.at, now)}
-            {previous.reason === 'before-first-sync' ? ', before the first sync' : ''}:{' '}
-            {previous.dir}
+            {previous.reason ? REASON_WORDS[previous.reason] : ''}: {previous.dir}
             {backups.length > 1 ? ` (${count(backups.length, 'backup', 'backups')} kept)` : ''}
           </span>
         )}

@@ -185,7 +185,11 @@ export function renderBackupList(backups: readonly BackupListing[]): string[] {
         {
           header: 'why',
           value: (b) =>
-            b.reason === 'before-first-sync' ? 'before first sync' : 'by hand or schedule',
+            b.reason === 'before-first-sync'
+              ? 'before first sync'
+              : b.reason === 'before-new-central'
+                ? 'before syncing with a new central'
+                : 'by hand or schedule',
         },
         { header: 'directory', value: (b) => b.dir },
       ],
