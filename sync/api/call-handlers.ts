@@ -12,6 +12,8 @@ import type { StatusSource } from '../status/status-source.js';
 import type { EngineState } from '../status/engine-state.js';
 import type { ApiHandlerOptions, CallHandlers } from './handlers.js';
 import { testCentralConnection } from './connection-test.js';
+import { centralNames } from './engine-options.js';
+import type { BoundDatabase } from '../central/identity.js';
 import { listConflicts, listLog, listOutbox, listQuarantine } from './queries.js';
 import { retrySetAside } from '../engine/set-aside.js';
 import { syncRun } from './sync-run.js';
@@ -51,6 +53,26 @@ export function createCallHandlers(c: CallContext): CallHandlers {
     await store()
       ?.log.insertOne({ at: new Date(), event, level: 'info', ...attributes })
       .catch((error: unknown) => c.logger.debug({ event: 'api.audit-failed', error }));
+  }
+
+  /** The synced databases and the central each synced with, for "what saving does". */
+  async function boundDatabases(): Promise<BoundDatabase[]> {
+    const checkpoints = store()?.checkpoints;
+    if (!checkpoints) return [];
+    const config = effective();
+    const names = centralNames(config);
+    const bound: BoundDatabase[] = [];
+    for (const { name } of config.databases) {
+      const recorded = await checkpoints.findOne({ _id: `central:${name}` });
+      if (recorded?.centralId)
+        bound.push({
+          db: name,
+          centralName: names.get(name) ?? name,
+          centralId: recorded.centralId,
+          cluster: recorded.cluster,
+        });
+    }
+    return bound;
   }
 
   const currentState = async (): Promise<{ state: EngineState }> => ({
@@ -270,7 +292,7 @@ export function createCallHandlers(c: CallContext): CallHandlers {
       }
     },
     'settings:test-connection': async ({ uri }) => {
-      const result = await testCentralConnection(uri);
+      const result = await testCentralConnection(uri, { bound: await boundDatabases() });
       // The string itself is never logged: it may hold a password.
       c.logger.info({ event: 'api.connection-tested', ok: result.ok, problem: result.problem });
       return result;

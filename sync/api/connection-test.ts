@@ -10,6 +10,7 @@ import { MongoClient, type Document, type MongoClientOptions } from 'mongodb';
 import { redactDeep, redactUri } from '../logging/redact.js';
 import type { ConnectionProblem, ConnectionTestResult, JsonObject } from './views.js';
 import { collectFacts, MIN_SERVER, olderServer, type ErrorFacts } from '../engine/central-error.js';
+import { whatMovingDoes, type BoundDatabase } from '../central/identity.js';
 
 export const CONNECTION_TEST_TIMEOUT_MS = 5_000;
 
@@ -17,6 +18,8 @@ export interface ConnectionTestOptions {
   timeoutMs?: number;
   /** For tests: how the client is made. */
   createClient?: (uri: string, options: MongoClientOptions) => MongoClient;
+  /** The databases that synced before, and with which central (see central/identity.ts). */
+  bound?: readonly BoundDatabase[] | undefined;
 }
 
 const SCHEME = /^mongodb(\+srv)?:\/\//i;
@@ -54,11 +57,14 @@ export async function testCentralConnection(
       .db('admin')
       .command({ buildInfo: 1 })
       .catch((): Document => ({}));
-    return describeServer(hello, {
+    const result = describeServer(hello, {
       hosts,
       version: typeof info['version'] === 'string' ? info['version'] : null,
       ms: Date.now() - started,
     });
+    if (!result.ok || !options.bound?.length) return result;
+    const afterSave = await whatMovingDoes(client, hello, options.bound);
+    return afterSave.length > 0 ? { ...result, afterSave } : result;
   } catch (error) {
     return classifyConnectError(error, { hosts, timeoutMs });
   } finally {

@@ -217,10 +217,10 @@ export async function startOutpost(options: StartOutpostOptions): Promise<Outpos
     localUri: running.engineUri,
     logger,
     site: { machineHash: identity.machineHash, hostname: os.hostname(), version: outpostVersion() },
-    beforeSync: async (next) => {
+    onFirstSync: async (db) => {
       await backupBeforeFirstSync(
-        { local, metaDatabase: next.local.metaDatabase, service: backups, logger },
-        next.databases.map((db) => db.name),
+        { local, metaDatabase: runtime.config.local.metaDatabase, service: backups, logger },
+        db,
       );
     },
     onNewCentral: async ({ db }) => {

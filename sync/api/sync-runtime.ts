@@ -15,7 +15,7 @@ import {
   type SyncEngine,
 } from '../engine/create-engine.js';
 import type { Logger } from '../logging/logger.js';
-import type { OnNewCentral } from '../central/identity.js';
+import type { OnFirstSync, OnNewCentral } from '../central/identity.js';
 import { startScheduledVerify } from '../verify/service.js';
 import { withCentralNames } from '../engine/central-names.js';
 import {
@@ -39,11 +39,8 @@ export interface SyncRuntimeOptions {
   localUri: string;
   logger: Logger;
   site: SyncEngineOptions['site'];
-  /**
-   * Runs before an engine that syncs starts, at start and when a settings change replaces it,
-   * with the config it runs: the backup of databases about to sync for the first time.
-   */
-  beforeSync?: ((config: Config) => Promise<void>) | undefined;
+  /** Before a database first syncs (see SyncEngineOptions.onFirstSync): its backup. */
+  onFirstSync?: OnFirstSync | undefined;
   /** Before a database syncs anew with another central (see SyncEngineOptions.onNewCentral). */
   onNewCentral?: OnNewCentral | undefined;
 }
@@ -78,7 +75,6 @@ export class SyncRuntime {
   async start(): Promise<void> {
     const mode = this.mode;
     if (!mode.enabled) this.log.warn({ event: 'sync.disabled', reason: mode.reason }, mode.message);
-    else await this.options.beforeSync?.(this.current);
     await this.engine.start();
     this.schedule();
   }
@@ -118,7 +114,6 @@ export class SyncRuntime {
         this.schedule();
       }
       if (changes.engine) {
-        if (syncMode(next).enabled) await this.options.beforeSync?.(next);
         const previous = this.central;
         const built = this.build(next, previous);
         const mode = this.mode;
@@ -179,6 +174,7 @@ export class SyncRuntime {
       logger: this.options.logger,
       site: this.options.site,
       ...(this.options.onNewCentral ? { onNewCentral: this.options.onNewCentral } : {}),
+      ...(this.options.onFirstSync ? { onFirstSync: this.options.onFirstSync } : {}),
     });
     return { engine, central };
   }

@@ -314,6 +314,11 @@ export interface ConnectionTestResult {
   message: string;
   /** What was learned: hosts, topology, server version, the driver's error (credentials removed). */
   details: JsonObject;
+  /**
+   * What saving this string would do beyond connecting, when it works: a database that synced
+   * with another central syncs anew (backed up first), or reads a copy on another cluster again.
+   */
+  afterSave?: string[] | undefined;
 }
 
 export type { ErrorPayload };

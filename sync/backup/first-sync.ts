@@ -5,10 +5,15 @@
  * this backup, what the site held before can always be looked at again (`outpost restore <dir>
  * --as <name>`), which the seeds' migration guides asked the operator to do by hand.
  *
- * A database "first syncs" when Outpost's metadata has no capture and no pull checkpoint for it:
- * at the first start of a site, and when central or a database is added to the settings later. A
+ * A database "first syncs" when Outpost has recorded no central for it and holds no bookkeeping
+ * of one (central/identity.ts): at a site's first contact with central, and when central or a
+ * database is added to the settings later. The engine asks for the backup (its onFirstSync hook)
+ * before pull or push change anything, while the API, the window and capture already run. A
  * database with no documents needs no backup. A failed backup does not keep the site from
  * syncing: it is logged and recorded in Activity, and sync starts.
+ *
+ * The same backup is made, by the engine's onNewCentral hook, before a database syncs anew with
+ * another central than the one it synced with, for the same reason.
  */
 import type { MongoClient } from 'mongodb';
 import type { BackupReason, BackupReport } from '../api/views.js';
@@ -26,22 +31,21 @@ export interface FirstSyncBackupOptions {
 }
 
 /**
- * Backs up those of `databases` that have never synced and hold documents, gzipped, into
- * `<dataDir>/backups/<time>-before-first-sync`. Returns the report, or undefined when none
- * needed one or the backup failed. Never throws.
+ * Backs up `db`, about to sync for the first time, if it holds documents, gzipped, into
+ * `<dataDir>/backups/<time>-before-first-sync`. Returns the report, or undefined when it needed
+ * none or the backup failed. Never throws.
  */
 export async function backupBeforeFirstSync(
   options: FirstSyncBackupOptions,
-  databases: readonly string[],
+  db: string,
 ): Promise<BackupReport | undefined> {
-  let wanted: string[];
+  let wanted: boolean;
   try {
-    wanted = await neverSyncedWithDocuments(options, databases);
+    wanted = await holdsDocuments(options.local, db);
   } catch (error) {
-    return failed(options, 'before-first-sync', databases, error);
+    return failed(options, 'before-first-sync', [db], error);
   }
-  if (wanted.length === 0) return undefined;
-  return backupFor(options, 'before-first-sync', wanted);
+  return wanted ? backupFor(options, 'before-first-sync', [db]) : undefined;
 }
 
 /**
@@ -55,9 +59,9 @@ export async function backupBeforeNewCentral(
   return backupFor(options, 'before-new-central', [db]);
 }
 
-const WHEN: Record<BackupReason, (many: boolean) => string> = {
-  'before-first-sync': (many) => `before ${many ? 'they first sync' : 'it first syncs'}`,
-  'before-new-central': () => 'before it syncs with a new central',
+const WHEN: Record<BackupReason, string> = {
+  'before-first-sync': 'before it first syncs',
+  'before-new-central': 'before it syncs with a new central',
 };
 
 const SAID: Record<BackupReason, string> = {
@@ -74,7 +78,7 @@ async function backupFor(
   try {
     log.info(
       { event: `backup.${reason}-started`, databases: wanted },
-      `Backing up ${wanted.join(', ')} ${WHEN[reason](wanted.length > 1)}.`,
+      `Backing up ${wanted.join(', ')} ${WHEN[reason]}.`,
     );
     // A backup or restore started by hand (or the schedule's) runs one at a time: wait for it.
     while (options.service.busy()) await new Promise((resolve) => setTimeout(resolve, 250));
@@ -110,22 +114,6 @@ async function failed(
     log.warn({ event: 'backup.record-failed', error: recordError }),
   );
   return undefined;
-}
-
-async function neverSyncedWithDocuments(
-  options: FirstSyncBackupOptions,
-  databases: readonly string[],
-): Promise<string[]> {
-  const checkpoints = options.local.db(options.metaDatabase).collection('checkpoints');
-  const wanted: string[] = [];
-  for (const db of databases) {
-    const synced = await checkpoints.countDocuments(
-      { _id: { $in: [`capture:${db}`, `pull:${db}`] } as never },
-      { limit: 1 },
-    );
-    if (synced === 0 && (await holdsDocuments(options.local, db))) wanted.push(db);
-  }
-  return wanted;
 }
 
 async function holdsDocuments(local: MongoClient, name: string): Promise<boolean> {

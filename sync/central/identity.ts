@@ -23,7 +23,7 @@
  * settled by each collection's strategy.
  */
 import { randomUUID } from 'node:crypto';
-import { Timestamp, type Collection } from 'mongodb';
+import { Timestamp, type Collection, type Document, type MongoClient } from 'mongodb';
 import type { EngineContext } from '../engine/context.js';
 import { CENTRAL_IDENTITY, SITES } from '../engine/rules.js';
 import { syncKey } from '../engine/store.js';
@@ -38,7 +38,7 @@ export interface CentralIdentityDoc {
 }
 
 /**
- * - `first`: the database never synced; its identity is recorded.
+ * - `first`: the database never synced: the owner backs it up, and its identity is recorded.
  * - `same`: the central the site's bookkeeping belongs to.
  * - `adopted`: bookkeeping from before identities, and central knows this site (it is registered
  *   there): the same central, whose identity is recorded now.
@@ -90,6 +90,15 @@ export interface NewCentral {
 /** What the engine tells its owner before it resets a database's bookkeeping for a new central. */
 export type OnNewCentral = (change: NewCentral) => Promise<void>;
 
+/** What the engine tells its owner before a database first syncs (nothing changed it yet). */
+export type OnFirstSync = (db: string) => Promise<void>;
+
+/** The owner's hooks: both back the database up (see backup/first-sync.ts). */
+export interface BindingHooks {
+  onNewCentral?: OnNewCentral | undefined;
+  onFirstSync?: OnFirstSync | undefined;
+}
+
 export interface CentralBinding {
   /**
    * Resolves once the database's bookkeeping belongs to the central the engine talks to: checked
@@ -99,13 +108,13 @@ export interface CentralBinding {
   ready(db: string): Promise<void>;
 }
 
-export function centralBinding(ctx: EngineContext, onNewCentral?: OnNewCentral): CentralBinding {
+export function centralBinding(ctx: EngineContext, hooks: BindingHooks = {}): CentralBinding {
   const checks = new Map<string, Promise<void>>();
   return {
     ready(db) {
       let check = checks.get(db);
       if (!check) {
-        check = bind(ctx, db, onNewCentral);
+        check = bind(ctx, db, hooks);
         checks.set(db, check);
         check.catch(() => checks.delete(db));
       }
@@ -116,11 +125,13 @@ export function centralBinding(ctx: EngineContext, onNewCentral?: OnNewCentral):
 
 const checkpointId = (db: string) => `central:${db}`;
 
-async function bind(ctx: EngineContext, db: string, onNewCentral?: OnNewCentral): Promise<void> {
+async function bind(ctx: EngineContext, db: string, hooks: BindingHooks): Promise<void> {
   const { store } = ctx;
   const bound = await store.checkpoints.findOne({ _id: checkpointId(db) });
   const recorded = bound?.centralId;
   const cluster = await clusterFacts(ctx);
+  // Central answered: a backup below may take minutes, and the site is not "connecting" then.
+  ctx.reportCentral(true);
   const identities = ctx.central.db(db).collection<CentralIdentityDoc>(CENTRAL_IDENTITY);
   const found = await identities.findOne({ _id: 'identity' });
   const facts: BindingFacts = {
@@ -159,7 +170,7 @@ async function bind(ctx: EngineContext, db: string, onNewCentral?: OnNewCentral)
       { event: 'central.changed', ...change },
       `Central's copy of ${db} is not the one this site synced with: syncing ${db} with it anew.`,
     );
-    await onNewCentral?.(change);
+    await hooks.onNewCentral?.(change);
     const queued = await forgetCentral(ctx, db);
     await store.log.insertOne({
       at: new Date(),
@@ -169,6 +180,8 @@ async function bind(ctx: EngineContext, db: string, onNewCentral?: OnNewCentral)
       queued,
     });
   }
+  // Recorded after the backup: a site stopped during it backs up again at its next start.
+  if (binding === 'first') await hooks.onFirstSync?.(db);
   await store.checkpoints.updateOne(
     { _id: checkpointId(db) },
     { $set: { centralId: id, cluster, updatedAt: new Date() } },
@@ -179,11 +192,78 @@ async function bind(ctx: EngineContext, db: string, onNewCentral?: OnNewCentral)
 
 async function clusterFacts(ctx: EngineContext): Promise<ClusterFacts> {
   const hello = await ctx.central.db('admin').command({ hello: 1 });
+  return clusterFactsFrom(
+    hello,
+    ctx.central.options.hosts.map((host) => host.toString()),
+  );
+}
+
+/** The cluster a `hello` reply describes; `seedHosts` where it lists no members (a mongos). */
+export function clusterFactsFrom(hello: Document, seedHosts: string[]): ClusterFacts {
   const listed = hello['hosts'] as string[] | undefined;
   return {
     setName: (hello['setName'] as string | undefined) ?? null,
-    hosts: (listed ?? ctx.central.options.hosts.map((host) => host.toString())).sort(),
+    hosts: [...(listed ?? seedHosts)].sort(),
   };
+}
+
+/** What a site recorded of the central a database synced with (checkpoint `central:<db>`). */
+export interface BoundDatabase {
+  db: string;
+  /** Its name at central. */
+  centralName: string;
+  centralId: string;
+  cluster?: ClusterFacts | undefined;
+}
+
+/**
+ * What pointing the site at `central` (a client of a connection string not yet saved) would do
+ * to databases that synced before, in sentences for the operator: sync anew with another
+ * central, or copy central's documents again on another cluster. Empty when nothing changes (or
+ * central's identity cannot be read: nothing is claimed then).
+ */
+export async function whatMovingDoes(
+  central: MongoClient,
+  hello: Document,
+  bound: readonly BoundDatabase[],
+): Promise<string[]> {
+  const cluster = clusterFactsFrom(
+    hello,
+    central.options.hosts.map((host) => host.toString()),
+  );
+  const anew: string[] = [];
+  const copied: string[] = [];
+  for (const database of bound) {
+    let found: CentralIdentityDoc | null;
+    try {
+      found = await central
+        .db(database.centralName)
+        .collection<CentralIdentityDoc>(CENTRAL_IDENTITY)
+        .findOne({ _id: 'identity' });
+    } catch {
+      continue;
+    }
+    if (found?.id !== database.centralId) anew.push(database.db);
+    else if (database.cluster && !sameCluster(database.cluster, cluster)) copied.push(database.db);
+  }
+  const notes: string[] = [];
+  if (anew.length > 0)
+    notes.push(
+      `This is not the central this site has synced ${listed(anew)} with. Saving it makes the ` +
+        `site back up ${listed(anew)} on this computer first, then send everything it holds to ` +
+        "this central and take what this central has, settled by each collection's rule.",
+    );
+  if (copied.length > 0)
+    notes.push(
+      `This central holds a copy of the one this site has synced ${listed(copied)} with, on ` +
+        'another cluster. Saving it makes the site read its records again once; nothing is sent ' +
+        'twice.',
+    );
+  return notes;
+}
+
+function listed(names: string[]): string {
+  return names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 /**

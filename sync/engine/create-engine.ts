@@ -23,7 +23,7 @@ import {
 } from '../status/engine-state.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { centralFailure, isServerTooOld } from './central-error.js';
-import { centralBinding, type NewCentral, type OnNewCentral } from '../central/identity.js';
+import { centralBinding, type OnFirstSync, type OnNewCentral } from '../central/identity.js';
 import {
   DEFAULT_TUNABLES,
   newCounters,
@@ -64,6 +64,13 @@ export interface SyncEngineOptions {
    * A failure is logged and the database syncs with the new central all the same.
    */
   onNewCentral?: OnNewCentral;
+  /**
+   * Called when a database is about to sync for the first time (no central recorded, no pull
+   * checkpoint, no meta: a site's first contact with central, or a database or central added
+   * later), before pull or push change anything (the runtime backs it up). As onNewCentral, a
+   * failure is logged and the database syncs all the same.
+   */
+  onFirstSync?: OnFirstSync;
 }
 
 export interface BootstrapProgress {
@@ -244,7 +251,11 @@ class Engine implements SyncEngine {
         apply,
         centralBinding: { ready: () => Promise.resolve() },
       };
-      this.ctx.centralBinding = centralBinding(this.ctx, (change) => this.newCentral(change));
+      this.ctx.centralBinding = centralBinding(this.ctx, {
+        onNewCentral: (change) =>
+          this.hook('onNewCentral', change.db, this.options.onNewCentral, change),
+        onFirstSync: (db) => this.hook('onFirstSync', db, this.options.onFirstSync, db),
+      });
     } catch (error) {
       this.fail(error);
       throw error;
@@ -544,12 +555,17 @@ class Engine implements SyncEngine {
     }
   }
 
-  /** The owner's hook before a database's bookkeeping is reset for a new central. */
-  private async newCentral(change: NewCentral): Promise<void> {
+  /** Runs one of the owner's hooks (backups before a database syncs); a failure is logged. */
+  private async hook<T>(
+    name: string,
+    db: string,
+    hook: ((arg: T) => Promise<void>) | undefined,
+    arg: T,
+  ): Promise<void> {
     try {
-      await this.options.onNewCentral?.(change);
+      await hook?.(arg);
     } catch (error) {
-      this.logger.error({ event: 'central.changed-hook-failed', db: change.db, error });
+      this.logger.error({ event: 'engine.hook-failed', hook: name, db, error });
     }
   }
 

@@ -66,6 +66,13 @@ test('pointed at a new central, the site backs up first, sends everything, and s
   await field.fill(`mongodb://127.0.0.1:${site.proxy.port}/?directConnection=true&appName=moved`);
   await page.getByRole('button', { name: 'Test connection' }).click();
   await expect(page.getByTestId('connection-result')).toContainText('Connection works.');
+  // Before saving, the operator is told what saving does.
+  await expect(page.getByTestId('connection-after-save')).toHaveText(
+    `This is not the central this site has synced ${site.db.databaseName} with. Saving it makes ` +
+      `the site back up ${site.db.databaseName} on this computer first, then send everything it ` +
+      "holds to this central and take what this central has, settled by each collection's rule.",
+  );
+  await shoot(page, 'central-changed-test');
   await page
     .getByRole('region', { name: 'Central database' })
     .getByRole('button', { name: 'Save', exact: true })

@@ -2,11 +2,14 @@
  * A site pointed at another central than the one it synced with (a move to Atlas, a central
  * restored empty): against real mongods, the harness's third site mongod standing in for the new
  * central. The site must send everything it holds to a new central, delete nothing, and go on
- * where it was with a copy of the old one.
+ * where it was with a copy of the old one. And the hooks the runtime backs up with are called
+ * before anything moves: before a first sync, and before syncing anew.
  */
 import { MongoClient, type Db, type Document } from 'mongodb';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { NewCentral } from '../../sync/central/identity.js';
+import { testCentralConnection } from '../../sync/api/connection-test.js';
+import type { CheckpointDoc } from '../../sync/engine/store.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { verifyCollections } from '../../sync/verify/verify.js';
 import {
@@ -68,6 +71,25 @@ async function moveTo(
   await site.engine.start();
 }
 
+/** What the connection test says saving `uri` would do, from the site's recorded binding. */
+async function afterSave(site: TestSite, dbName: string, uri: string): Promise<string[]> {
+  const recorded = await site.metaDb
+    .collection<CheckpointDoc>('checkpoints')
+    .findOne({ _id: `central:${dbName}` });
+  const result = await testCentralConnection(uri, {
+    bound: [
+      {
+        db: dbName,
+        centralName: dbName,
+        centralId: recorded!.centralId!,
+        cluster: recorded!.cluster,
+      },
+    ],
+  });
+  expect(result.ok).toBe(true);
+  return result.afterSave ?? [];
+}
+
 const idle = async (site: TestSite) => {
   const status = await site.engine.status();
   return status.outboxDepth === 0 && ['idle', 'syncing'].includes(status.state.name);
@@ -100,6 +122,11 @@ describe('a site pointed at another central', () => {
     const next = otherCentral(cluster.dbName);
     // Head office already works on the new central.
     await next.db.collection('products').insertOne({ _id: 'coffee' as never, price: 4 });
+    // The connection test says what saving it would do; of the central in use, nothing.
+    expect(await afterSave(a!, cluster.dbName, inject('mongo').central)).toEqual([]);
+    expect(await afterSave(a!, cluster.dbName, inject('mongo').sites[2]!)).toEqual([
+      `This is not the central this site has synced ${cluster.dbName} with. Saving it makes the site back up ${cluster.dbName} on this computer first, then send everything it holds to this central and take what this central has, settled by each collection's rule.`,
+    ]);
     const changes: NewCentral[] = [];
     await moveTo(a!, next.client, changes, cluster.dbName);
     // A sale rung up while the site re-binds is sent as well.
@@ -200,6 +227,9 @@ describe('a site pointed at another central', () => {
           .toArray()
       ).map((d) => [d._id, (d['_sync'] as { v: string }).v]);
     const copied = await versions();
+    expect(await afterSave(a!, cluster.dbName, inject('mongo').sites[2]!)).toEqual([
+      `This central holds a copy of the one this site has synced ${cluster.dbName} with, on another cluster. Saving it makes the site read its records again once; nothing is sent twice.`,
+    ]);
     const changes: NewCentral[] = [];
     await moveTo(a!, next.client, changes, cluster.dbName);
     await a!.db.collection('sales').insertOne({ _id: 'after' as never, total: 7 });
@@ -228,6 +258,51 @@ describe('a site pointed at another central', () => {
     ]);
     // The copied sales keep their versions: none was sent again.
     expect((await versions()).filter(([id]) => id !== 'after')).toEqual(copied);
+  });
+
+  it('asks for the backup before a first sync once central answers, before anything moves', async () => {
+    cluster = await createCluster({ sites: 1, start: false });
+    const [a] = cluster.sites;
+    await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'tea', price: 3 });
+    const seen: { db: string; siteSales: number; siteProducts: number; centralSales: number }[] =
+      [];
+    a!.options = {
+      ...a!.options,
+      onFirstSync: async (db) => {
+        seen.push({
+          db,
+          siteSales: await a!.db.collection('sales').countDocuments(),
+          siteProducts: await a!.db.collection('products').countDocuments(),
+          centralSales: await cluster!.centralDb.collection('sales').countDocuments(),
+        });
+      },
+    };
+    a!.engine = createSyncEngine(a!.options);
+    // The site starts offline and sells.
+    a!.proxy.cut();
+    await a!.engine.start();
+    await a!.db
+      .collection('sales')
+      .insertMany(Array.from({ length: 5 }, (_, i) => ({ _id: `sale-${i}`, total: i })) as never[]);
+    await waitFor('the sales queued', async () => (await a!.engine.status()).outboxDepth === 5);
+    expect(seen).toEqual([]);
+    a!.proxy.restore();
+    await waitFor(
+      'first sync',
+      async () =>
+        (await idle(a!)) &&
+        (await cluster!.centralDb.collection('sales').countDocuments()) === 5 &&
+        (await a!.db.collection('products').countDocuments()) === 1,
+    );
+    // Asked once, with the day's sales in the database and nothing pulled or sent yet.
+    expect(seen).toEqual([{ db: cluster.dbName, siteSales: 5, siteProducts: 0, centralSales: 0 }]);
+    await cluster.restart(a!);
+    await a!.db.collection('sales').insertOne({ _id: 'next' as never, total: 1 });
+    await waitFor(
+      'the next sale',
+      async () => (await cluster!.centralDb.collection('sales').countDocuments()) === 6,
+    );
+    expect(seen).toHaveLength(1);
   });
 
   it('takes bookkeeping from before identities for the central that knows the site', async () => {

@@ -107,6 +107,11 @@ export function ConnectionSettings({
             {result.message}
           </p>
         )}
+        {result?.afterSave?.map((note) => (
+          <p key={note} className="note note-warn" data-testid="connection-after-save">
+            {note}
+          </p>
+        ))}
         {saved && <p className="note note-ok">{saved}</p>}
       </div>
       <ErrorNote error={error} />

@@ -12,8 +12,9 @@ import type { CliContext } from './context.js';
 import { usageExitOverride } from './exit-codes.js';
 
 /**
- * A change that makes a database sync for the first time waits for the backup made before it
- * (backup/first-sync.ts), which takes minutes on a large database.
+ * A change that replaces the engine waits for the old one to stop, and an engine stops only once
+ * a backup it asked for has ended (before a first sync or a new central: backup/first-sync.ts),
+ * which takes minutes on a large database.
  */
 const APPLY_TIMEOUT_MS = 30 * 60 * 1000;
 
