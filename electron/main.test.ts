@@ -123,6 +123,7 @@ function fakeEngine(): SyncEngine & { emitConflict(key: unknown): void } {
     clockSkewMs: 1,
     lastSyncAt: null,
     bootstrap: [],
+    preparing: [],
     duplicateInstance: null,
     loops: {},
   });

@@ -23,6 +23,7 @@ function fakeEngine(): SyncEngine & { emit(state: EngineState): void } {
     clockSkewMs: 1,
     lastSyncAt: null,
     bootstrap: [],
+    preparing: [],
     duplicateInstance: null,
     loops: {},
   });

@@ -28,6 +28,7 @@ export function localOnlyEngine(instanceId: string, reason: string): SyncEngine 
     clockSkewMs: null,
     lastSyncAt: null,
     bootstrap: [],
+    preparing: [],
     duplicateInstance: null,
     loops: {},
   });

@@ -62,10 +62,18 @@ export interface StatusView {
   /** Start of the current central outage, when central is unreachable. */
   offlineSince: string | null;
   bootstrap: { db: string; done: number; total: number }[];
+  /** Databases whose sync waits for a backup or a re-queue before it starts (see engine). */
+  preparing: { db: string; step: PreparingStep; since: string }[];
   duplicateInstance: { otherHostname: string; otherMachineHash: string; seenAt: string } | null;
   /** The supervised local mongod; null when this process does not run it. */
   localMongod: LocalMongodView | null;
 }
+
+export type PreparingStep =
+  | 'backup-before-first-sync'
+  | 'backup-before-new-central'
+  | 'queueing-for-new-central'
+  | 'reading-moved-central';
 
 export interface CollectionView {
   db: string;

@@ -24,6 +24,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Timestamp, type Collection, type Document, type MongoClient } from 'mongodb';
+import type { PreparingStep } from '../api/views.js';
 import type { EngineContext } from '../engine/context.js';
 import { CENTRAL_IDENTITY, SITES } from '../engine/rules.js';
 import { syncKey } from '../engine/store.js';
@@ -97,7 +98,12 @@ export type OnFirstSync = (db: string) => Promise<void>;
 export interface BindingHooks {
   onNewCentral?: OnNewCentral | undefined;
   onFirstSync?: OnFirstSync | undefined;
+  /** What the check is doing for a database that takes a while (null: done), for the status. */
+  onStep?: ((db: string, step: BindingStep | null) => void) | undefined;
 }
+
+/** The long steps of a check, each before anything is pulled or sent for the database. */
+export type BindingStep = PreparingStep;
 
 export interface CentralBinding {
   /**
@@ -114,7 +120,7 @@ export function centralBinding(ctx: EngineContext, hooks: BindingHooks = {}): Ce
     ready(db) {
       let check = checks.get(db);
       if (!check) {
-        check = bind(ctx, db, hooks);
+        check = bind(ctx, db, hooks).finally(() => hooks.onStep?.(db, null));
         checks.set(db, check);
         check.catch(() => checks.delete(db));
       }
@@ -161,6 +167,7 @@ async function bind(ctx: EngineContext, db: string, hooks: BindingHooks): Promis
       { event: 'central.moved', ...move },
       `Central's copy of ${db} is on another cluster: copying its documents again.`,
     );
+    hooks.onStep?.(db, 'reading-moved-central');
     await forgetPosition(ctx, db);
     await store.log.insertOne({ at: new Date(), event: 'central.moved', level: 'warn', ...move });
   }
@@ -170,7 +177,9 @@ async function bind(ctx: EngineContext, db: string, hooks: BindingHooks): Promis
       { event: 'central.changed', ...change },
       `Central's copy of ${db} is not the one this site synced with: syncing ${db} with it anew.`,
     );
+    hooks.onStep?.(db, 'backup-before-new-central');
     await hooks.onNewCentral?.(change);
+    hooks.onStep?.(db, 'queueing-for-new-central');
     const queued = await forgetCentral(ctx, db);
     await store.log.insertOne({
       at: new Date(),
@@ -181,7 +190,10 @@ async function bind(ctx: EngineContext, db: string, hooks: BindingHooks): Promis
     });
   }
   // Recorded after the backup: a site stopped during it backs up again at its next start.
-  if (binding === 'first') await hooks.onFirstSync?.(db);
+  if (binding === 'first' && hooks.onFirstSync) {
+    hooks.onStep?.(db, 'backup-before-first-sync');
+    await hooks.onFirstSync(db);
+  }
   await store.checkpoints.updateOne(
     { _id: checkpointId(db) },
     { $set: { centralId: id, cluster, updatedAt: new Date() } },

@@ -23,7 +23,12 @@ import {
 } from '../status/engine-state.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import { centralFailure, isServerTooOld } from './central-error.js';
-import { centralBinding, type OnFirstSync, type OnNewCentral } from '../central/identity.js';
+import {
+  centralBinding,
+  type BindingStep,
+  type OnFirstSync,
+  type OnNewCentral,
+} from '../central/identity.js';
 import {
   DEFAULT_TUNABLES,
   newCounters,
@@ -73,6 +78,13 @@ export interface SyncEngineOptions {
   onFirstSync?: OnFirstSync;
 }
 
+export interface PreparingView {
+  db: string;
+  step: BindingStep;
+  /** When the step began (ISO). */
+  since: string;
+}
+
 export interface BootstrapProgress {
   db: string;
   done: number;
@@ -91,6 +103,11 @@ export interface EngineStatus {
   clockSkewMs: number | null;
   lastSyncAt: string | null;
   bootstrap: BootstrapProgress[];
+  /**
+   * Databases whose sync waits for a step of the central check (a backup before a first sync or
+   * a new central, queueing for a new central): nothing is pulled or sent for them until it ends.
+   */
+  preparing: PreparingView[];
   duplicateInstance: DuplicateInstance | null;
   /** Supervised loops by name (`capture:<db>`, `pull:<db>`, `push`, `heartbeat`). */
   loops: Record<string, LoopLiveness>;
@@ -179,6 +196,7 @@ class Engine implements SyncEngine {
   private skew: { skewMs: number; roundTripMs: number } | undefined;
   private duplicate: DuplicateInstance | undefined;
   private readonly progress = new Map<string, BootstrapProgress>();
+  private readonly preparing = new Map<string, PreparingView>();
   private readonly sessionId = randomUUID();
   /** The pause or resume under way; the next one waits for it. */
   private control: Promise<void> = Promise.resolve();
@@ -255,6 +273,10 @@ class Engine implements SyncEngine {
         onNewCentral: (change) =>
           this.hook('onNewCentral', change.db, this.options.onNewCentral, change),
         onFirstSync: (db) => this.hook('onFirstSync', db, this.options.onFirstSync, db),
+        onStep: (db, step) => {
+          if (step) this.preparing.set(db, { db, step, since: new Date().toISOString() });
+          else this.preparing.delete(db);
+        },
       });
     } catch (error) {
       this.fail(error);
@@ -463,6 +485,7 @@ class Engine implements SyncEngine {
       clockSkewMs: this.skew?.skewMs ?? null,
       lastSyncAt: last?.toISOString() ?? null,
       bootstrap: [...this.progress.values()],
+      preparing: [...this.preparing.values()],
       duplicateInstance: this.duplicate ?? null,
       loops: this.liveness.snapshot(),
     };

@@ -212,6 +212,7 @@ export function toStatusView(
     lastSyncAt: status.lastSyncAt,
     offlineSince,
     bootstrap: status.bootstrap,
+    preparing: status.preparing,
     duplicateInstance: dup && {
       otherHostname: dup.otherHostname,
       otherMachineHash: dup.otherMachineHash,

@@ -3,6 +3,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import { startTestMongod, stopTestMongod } from '../harness/mongods.js';
+import { CENTRAL_OWN } from '../harness/db-names.js';
 import type { BenchMongods } from './harness.js';
 import type { FleetReply, FleetShare } from './fleet-engines.js';
 import { cpuSeconds, docs, percentile, startSite, until, withPeakMemory } from './harness.js';
@@ -408,13 +409,7 @@ export async function fleet(
   const m = { ...bench, sites: [...bench.sites, ...extra].slice(0, siteMongods) };
   const central = new MongoClient(m.central.running.uri, { serverSelectionTimeoutMS: 10_000 });
   const locals = m.sites.map((s) => new MongoClient(s.running.uri, { maxPoolSize: 200 }));
-  for (const coll of [
-    'sales',
-    'products',
-    'outpost_sites',
-    'outpost_tombstones',
-    'outpost_central',
-  ])
+  for (const coll of ['sales', 'products', ...CENTRAL_OWN])
     await central.db(db).createCollection(coll);
   const headOffice = createCentralWriter(central, 'head-office');
   const PRODUCTS = 20;

@@ -16,6 +16,7 @@ import { contentHash, stripSync } from '../../sync/engine/hash.js';
 import type { EngineProcessSpec } from '../harness/engine-process.js';
 import { startTestMongod, stopTestMongod, type TestMongod } from '../harness/mongods.js';
 import { seededRandom } from '../harness/random.js';
+import { CENTRAL_OWN } from '../harness/db-names.js';
 
 export interface ChaosOptions {
   seed: number;
@@ -44,7 +45,7 @@ export interface ChaosReport {
   converged: boolean[];
 }
 
-const COLLECTIONS = ['sales', 'products', 'outpost_sites', 'outpost_tombstones', 'outpost_central'];
+const COLLECTIONS = ['sales', 'products', ...CENTRAL_OWN];
 /** Each engine process's log (debug level, appended across its restarts). */
 export const CHAOS_LOG_DIR = path.join('test-results', 'chaos');
 

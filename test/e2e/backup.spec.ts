@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from './support/fixtures.js';
+import { CENTRAL_OWN } from '../harness/db-names.js';
 import { expectInSync, openSection } from './support/ui.js';
 
 test('Back up now writes a backup of the site on this computer, and says when', async ({
@@ -60,7 +61,7 @@ test('pointed at a new central, the site backs up first, sends everything, and s
   await openSection(page, 'Settings');
   await page.getByRole('button', { name: 'Pause sync' }).click();
   await cluster.central.dropDatabase();
-  for (const coll of ['sales', 'orders', 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
+  for (const coll of ['sales', 'orders', ...CENTRAL_OWN])
     await cluster.central.createCollection(coll);
   const field = page.getByRole('textbox', { name: 'Central connection string' });
   await field.fill(`mongodb://127.0.0.1:${site.proxy.port}/?directConnection=true&appName=moved`);

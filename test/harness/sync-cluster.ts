@@ -21,7 +21,7 @@ import { contentHash, stripSync } from '../../sync/engine/hash.js';
 import type { DatabaseRules, RulesInput } from '../../sync/engine/rules.js';
 import { createLogger, type LogLevel } from '../../sync/logging/logger.js';
 import type { Faults } from '../../sync/engine/context.js';
-import { uniqueDbName } from './db-names.js';
+import { CENTRAL_OWN, uniqueDbName } from './db-names.js';
 import { FAST_TUNABLES } from './tunables.js';
 
 export { FAST_TUNABLES };
@@ -125,12 +125,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<TestC
       options: engineOptions,
     });
   }
-  await precreate(central.db(dbName), [
-    ...PRECREATED,
-    'outpost_sites',
-    'outpost_tombstones',
-    'outpost_central',
-  ]);
+  await precreate(central.db(dbName), [...PRECREATED, ...CENTRAL_OWN]);
   for (const site of sites) await precreate(site.db, PRECREATED);
   if (options.start !== false) await Promise.all(sites.map((site) => site.engine.start()));
   return {

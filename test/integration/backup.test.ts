@@ -17,7 +17,7 @@ import type { BackupReport, LogEntryView, RestoreReport } from '../../sync/api/c
 import type { BackupManifest } from '../../sync/api/views.js';
 import { silentLogger } from '../../sync/logging/logger.js';
 import { OutpostError } from '../../sync/errors.js';
-import { uniqueDbName } from '../harness/db-names.js';
+import { CENTRAL_OWN, uniqueDbName } from '../harness/db-names.js';
 import { testDir } from '../harness/mongods.js';
 import { legacyMongoForSuite, windowsPath } from '../harness/mongo-tools.js';
 import { testInstance } from '../harness/instance.js';
@@ -107,7 +107,9 @@ async function shop(db: string): Promise<void> {
     Array.from({ length: 2_500 }, (_, i) => ({
       _id: i as never,
       total: i * 1.5,
-      at: new Date(i),
+      // Within the TTL index's ten years: older sales would be deleted by the mongod's TTL
+      // monitor (a pass every 60 s) in the middle of a test.
+      at: new Date(Date.UTC(2026, 0, 1) + i),
     })),
   );
   await pos.collection('sales').createIndex({ at: 1 }, { expireAfterSeconds: 86_400 * 3650 });
@@ -704,8 +706,7 @@ describe('the backup before syncing with a new central', () => {
     const [first, next] = [inject('mongo').central, inject('mongo').sites[2]!];
     const centrals = [new MongoClient(first), new MongoClient(next)];
     for (const central of centrals)
-      for (const coll of ['sales', 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
-        await central.db(posDb).createCollection(coll);
+      for (const coll of ['sales', ...CENTRAL_OWN]) await central.db(posDb).createCollection(coll);
     const { dataDir, start } = await testInstance('new-central', {
       central: { uri: first },
       databases: [{ name: posDb }],

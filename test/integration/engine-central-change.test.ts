@@ -12,6 +12,7 @@ import { testCentralConnection } from '../../sync/api/connection-test.js';
 import type { CheckpointDoc } from '../../sync/engine/store.js';
 import { createSyncEngine } from '../../sync/engine/create-engine.js';
 import { verifyCollections } from '../../sync/verify/verify.js';
+import { CENTRAL_OWN } from '../harness/db-names.js';
 import {
   createCluster,
   sameContent,
@@ -48,13 +49,7 @@ async function moveTo(
 ): Promise<void> {
   await site.engine.stop();
   // As on a central at the harness's: collections made before two writers race to create them.
-  for (const coll of [
-    'sales',
-    'products',
-    'outpost_sites',
-    'outpost_tombstones',
-    'outpost_central',
-  ])
+  for (const coll of ['sales', 'products', ...CENTRAL_OWN])
     await central
       .db(dbName)
       .createCollection(coll)
@@ -209,13 +204,7 @@ describe('a site pointed at another central', () => {
     // The copy: every collection of the database, Outpost's own among them, as mongorestore
     // would make it on another cluster.
     const next = otherCentral(cluster.dbName);
-    for (const coll of [
-      'sales',
-      'products',
-      'outpost_sites',
-      'outpost_tombstones',
-      'outpost_central',
-    ]) {
+    for (const coll of ['sales', 'products', ...CENTRAL_OWN]) {
       const docs = await cluster.centralDb.collection(coll).find().toArray();
       if (docs.length > 0) await next.db.collection(coll).insertMany(docs);
     }
@@ -264,8 +253,7 @@ describe('a site pointed at another central', () => {
     cluster = await createCluster({ sites: 1, start: false });
     const [a] = cluster.sites;
     await cluster.headOffice.insert(cluster.dbName, 'products', { _id: 'tea', price: 3 });
-    const seen: { db: string; siteSales: number; siteProducts: number; centralSales: number }[] =
-      [];
+    const seen: Record<string, unknown>[] = [];
     a!.options = {
       ...a!.options,
       onFirstSync: async (db) => {
@@ -274,6 +262,8 @@ describe('a site pointed at another central', () => {
           siteSales: await a!.db.collection('sales').countDocuments(),
           siteProducts: await a!.db.collection('products').countDocuments(),
           centralSales: await cluster!.centralDb.collection('sales').countDocuments(),
+          // The status says what sync waits for meanwhile.
+          preparing: (await a!.engine.status()).preparing.map((p) => [p.db, p.step]),
         });
       },
     };
@@ -295,7 +285,16 @@ describe('a site pointed at another central', () => {
         (await a!.db.collection('products').countDocuments()) === 1,
     );
     // Asked once, with the day's sales in the database and nothing pulled or sent yet.
-    expect(seen).toEqual([{ db: cluster.dbName, siteSales: 5, siteProducts: 0, centralSales: 0 }]);
+    expect(seen).toEqual([
+      {
+        db: cluster.dbName,
+        siteSales: 5,
+        siteProducts: 0,
+        centralSales: 0,
+        preparing: [[cluster.dbName, 'backup-before-first-sync']],
+      },
+    ]);
+    expect((await a!.engine.status()).preparing).toEqual([]);
     await cluster.restart(a!);
     await a!.db.collection('sales').insertOne({ _id: 'next' as never, total: 1 });
     await waitFor(

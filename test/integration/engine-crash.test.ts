@@ -8,7 +8,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createCentralWriter } from '../../sync/central/writer.js';
 import type { FaultPoint } from '../../sync/engine/context.js';
-import { uniqueDbName } from '../harness/db-names.js';
+import { CENTRAL_OWN, uniqueDbName } from '../harness/db-names.js';
 import type { EngineProcessSpec } from '../harness/engine-process.js';
 import { PRECREATED, snapshot, waitFor, type CentralSync } from '../harness/sync-cluster.js';
 
@@ -73,8 +73,7 @@ async function setUp(
   const dbName = uniqueDbName(name);
   const centralDb = central.db(dbName);
   const siteDb = local.db(dbName);
-  for (const coll of [...PRECREATED, 'outpost_sites', 'outpost_tombstones', 'outpost_central'])
-    await centralDb.createCollection(coll);
+  for (const coll of [...PRECREATED, ...CENTRAL_OWN]) await centralDb.createCollection(coll);
   for (const coll of PRECREATED) await siteDb.createCollection(coll);
   const spec: EngineProcessSpec = {
     instanceId: `crash-${dbName.slice(-8)}`,

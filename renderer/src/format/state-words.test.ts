@@ -20,6 +20,7 @@ function status(patch: Partial<StatusView>): StatusView {
     lastSyncAt: null,
     offlineSince: null,
     bootstrap: [],
+    preparing: [],
     duplicateInstance: null,
     localMongod: null,
     ...patch,

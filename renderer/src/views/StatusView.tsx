@@ -1,4 +1,4 @@
-import type { StatusView as Status } from '../../../sync/api/contract.js';
+import type { PreparingStep, StatusView as Status } from '../../../sync/api/contract.js';
 import { ErrorNote } from '../components/ErrorNote.js';
 import { Sparkline } from '../components/Sparkline.js';
 import type { StateWords } from '../format/state-words.js';
@@ -17,6 +17,15 @@ interface Props {
 }
 
 /** The overview: state in words, the numbers that matter, activity, and each collection. */
+/** What a database's sync waits for before it starts, in words. */
+const PREPARING: Record<PreparingStep, (db: string) => string> = {
+  'backup-before-first-sync': (db) => `Backing up ${db} on this computer before its first sync`,
+  'backup-before-new-central': (db) =>
+    `Backing up ${db} on this computer before it syncs with the new central`,
+  'queueing-for-new-central': (db) => `Queueing every record of ${db} for the new central`,
+  'reading-moved-central': (db) => `Reading deletes made at central since ${db} last synced`,
+};
+
 export function StatusView({ status, words, history, now, onShowConflicts }: Props) {
   const lastSync = status.lastSyncAt;
   return (
@@ -76,6 +85,12 @@ export function StatusView({ status, words, history, now, onShowConflicts }: Pro
             {status.quarantined === 1 ? 'was' : 'were'} set aside; see Activity to try again.
           </p>
         )}
+        {status.preparing.map((p) => (
+          <p className="note" key={`preparing-${p.db}`} data-testid="preparing">
+            {PREPARING[p.step](p.db)} (started {ago(p.since, now)}). Nothing is sent or received for{' '}
+            {p.db} until then; sales keep being saved.
+          </p>
+        ))}
         {status.bootstrap
           .filter((b) => b.done < b.total)
           .map((b) => (

@@ -107,6 +107,7 @@ const status: StatusView = {
   lastSyncAt: '2030-01-01T11:57:00.000Z',
   offlineSince: '2030-01-01T11:58:00.000Z',
   bootstrap: [],
+  preparing: [],
   duplicateInstance: null,
   localMongod: null,
 };

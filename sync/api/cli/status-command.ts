@@ -89,6 +89,8 @@ export function renderStatus(status: StatusView, health: HealthReport, now = Dat
         : `${mongod.state}${mongod.error ? `: ${mongod.error.message}` : ''}`,
     ]);
   }
+  for (const p of status.preparing)
+    pairs.push([`waiting ${p.db}`, `${p.step.replaceAll('-', ' ')} (since ${p.since})`]);
   for (const db of status.bootstrap)
     if (db.done < db.total) pairs.push([`bootstrap ${db.db}`, `${db.done} / ${db.total}`]);
   return [
