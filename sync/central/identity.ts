@@ -338,6 +338,8 @@ async function forgetCentral(ctx: EngineContext, db: string): Promise<number> {
   const { store, local, rules } = ctx;
   await store.meta.deleteMany({ '_id.db': db });
   await dropPullCheckpoints(ctx, db);
+  // The most exposed moment: the site has forgotten central and queued nothing yet.
+  await ctx.faults?.hit('central:after-forget');
   const collections = (
     await local.db(db).listCollections({ type: 'collection' }, { nameOnly: true }).toArray()
   )

@@ -19,7 +19,8 @@ export type FaultPoint =
   | 'push:after-meta'
   | 'pull:before-apply'
   | 'pull:after-apply'
-  | 'bootstrap:after-batch';
+  | 'bootstrap:after-batch'
+  | 'central:after-forget';
 
 export interface Faults {
   hit(point: FaultPoint): void | Promise<void>;

@@ -267,7 +267,8 @@ class Engine implements SyncEngine {
         reportCentral: (ok, error) => this.reportCentral(ok, error),
         events: this.events,
         apply,
-        centralBinding: { ready: () => Promise.resolve() },
+        // Set just below: the check needs the context it is part of.
+        centralBinding: { ready: () => Promise.reject(new Error('central check not set up')) },
       };
       this.ctx.centralBinding = centralBinding(this.ctx, {
         onNewCentral: (change) =>

@@ -203,6 +203,45 @@ describe('kill -9 of the engine', () => {
     },
   );
 
+  it('while re-binding to a new central (central:after-forget): the restart sends everything once', async () => {
+    const { spec, siteDb, centralDb } = await setUp('crash_central');
+    const sales = siteDb.collection('sales');
+    await sales.insertMany(
+      Array.from({ length: 50 }, (_, i) => ({ _id: `s${i}`, total: i })) as never[],
+    );
+    const first = await startEngine(spec);
+    await waitFor(
+      'the sales at central',
+      async () => (await centralDb.collection('sales').countDocuments()) === 50,
+    );
+    await stopEngine(first);
+    // Central is restored empty (its identity gone with it).
+    await centralDb.dropDatabase();
+    for (const coll of [...PRECREATED, ...CENTRAL_OWN]) await centralDb.createCollection(coll);
+    const second = await startEngine({ ...spec, crash: { point: 'central:after-forget', nth: 1 } });
+    await expectKilled(second);
+    const third = await startEngine(spec);
+    await waitFor(
+      'the sales at the new central',
+      async () =>
+        (await local.db(spec.metaDatabase).collection('outbox').countDocuments()) === 0 &&
+        (await centralDb.collection('sales').countDocuments()) === 50,
+      90_000,
+    );
+    await stopEngine(third);
+    expect(JSON.stringify([...(await snapshot(centralDb, 'sales'))].sort())).toBe(
+      JSON.stringify([...(await snapshot(siteDb, 'sales'))].sort()),
+    );
+    expect(await sales.countDocuments()).toBe(50);
+    const changed = await local
+      .db(spec.metaDatabase)
+      .collection('log')
+      .find({ event: 'central.changed' })
+      .toArray();
+    expect(changed).toHaveLength(1);
+    expect(changed[0]).toMatchObject({ queued: 50 });
+  });
+
   it('during bootstrap (hit 2): the restarted bootstrap resumes where it stopped', async () => {
     const { spec, siteDb, centralDb, dbName } = await setUp('crash_boot');
     const headOffice = createCentralWriter(central, 'head-office');

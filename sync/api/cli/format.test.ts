@@ -127,6 +127,22 @@ describe('renderStatus', () => {
     expect(lines).toContain('queue-size  WARN    1200 local changes waiting to be pushed.');
     expect(lines).toContain('worker      ok      The sync loops are running (idle).');
   });
+
+  it('says what a database waits for before it syncs', () => {
+    const lines = renderStatus(
+      {
+        ...status,
+        preparing: [
+          { db: 'pos', step: 'backup-before-first-sync', since: '2030-01-01T11:59:00.000Z' },
+        ],
+      },
+      health,
+      Date.parse('2030-01-01T12:00:00.000Z'),
+    );
+    expect(lines).toContain(
+      'waiting pos      backup before first sync (for 1 min); nothing is sent or received for it until then',
+    );
+  });
 });
 
 describe('renderConflicts and renderDoctor', () => {

@@ -90,7 +90,10 @@ export function renderStatus(status: StatusView, health: HealthReport, now = Dat
     ]);
   }
   for (const p of status.preparing)
-    pairs.push([`waiting ${p.db}`, `${p.step.replaceAll('-', ' ')} (since ${p.since})`]);
+    pairs.push([
+      `waiting ${p.db}`,
+      `${p.step.replaceAll('-', ' ')} (for ${formatAge(now - Date.parse(p.since))}); nothing is sent or received for it until then`,
+    ]);
   for (const db of status.bootstrap)
     if (db.done < db.total) pairs.push([`bootstrap ${db.db}`, `${db.done} / ${db.total}`]);
   return [
