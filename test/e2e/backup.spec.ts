@@ -3,18 +3,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect, test } from './support/fixtures.js';
 import { CENTRAL_OWN } from '../harness/db-names.js';
-import { expectInSync, openSection } from './support/ui.js';
+import { openSection, siteWithThreeSales } from './support/ui.js';
 
 test('Back up now writes a backup of the site on this computer, and says when', async ({
   cluster,
   shoot,
 }) => {
-  const site = await cluster.startSite('a');
+  const site = await siteWithThreeSales(cluster);
   const { page } = site;
-  await site.db
-    .collection('sales')
-    .insertMany(Array.from({ length: 3 }, (_, i) => ({ _id: `sale-${i}` as never, total: 10 })));
-  await expectInSync(page);
   await openSection(page, 'Settings');
   const card = page.getByRole('region', { name: 'Backup' });
   await expect(card).toContainText('No backup made yet.');
@@ -49,13 +45,8 @@ test('pointed at a new central, the site backs up first, sends everything, and s
   cluster,
   shoot,
 }) => {
-  const site = await cluster.startSite('a');
+  const site = await siteWithThreeSales(cluster);
   const { page } = site;
-  await site.db
-    .collection('sales')
-    .insertMany(Array.from({ length: 3 }, (_, i) => ({ _id: `sale-${i}` as never, total: 10 })));
-  await expectInSync(page);
-  await expect.poll(() => cluster.central.collection('sales').countDocuments()).toBe(3);
 
   // Head office gives the shop a new central: an empty database, reached by a new address.
   await openSection(page, 'Settings');

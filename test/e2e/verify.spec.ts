@@ -1,17 +1,12 @@
 import { expect, test } from './support/fixtures.js';
-import { expectInSync } from './support/ui.js';
+import { siteWithThreeSales } from './support/ui.js';
 
 test('Check against central finds a record that drifted, and Repair re-syncs it', async ({
   cluster,
   shoot,
 }) => {
-  const site = await cluster.startSite('a');
+  const site = await siteWithThreeSales(cluster);
   const { page } = site;
-  await site.db
-    .collection('sales')
-    .insertMany(Array.from({ length: 3 }, (_, i) => ({ _id: `sale-${i}` as never, total: 10 })));
-  await expect.poll(() => cluster.central.collection('sales').countDocuments()).toBe(3);
-  await expectInSync(page);
 
   const card = page.getByTestId('verify');
   await card.getByRole('button', { name: 'Check now' }).click();

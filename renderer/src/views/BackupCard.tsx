@@ -14,10 +14,9 @@ const REASON_WORDS: Record<BackupReason, string> = {
 
 /**
  * Writes a backup of the site's databases on this computer (backup:create), and says when the
- * last one was made, by hand, by the schedule, before the first sync or before syncing with a new central
- * (backup:list). Restoring
- * is the CLI's (`outpost restore`): it is rare, and refuses to write over data, which a button
- * could not explain as well.
+ * last one was made: by hand, by the schedule, before the first sync or before syncing with a new
+ * central (backup:list). Restoring is the CLI's (`outpost restore`): it is rare, and refuses to
+ * write over data, which a button could not explain as well.
  */
 export function BackupCard() {
   const bridge = useBridge();

@@ -16,7 +16,6 @@ interface Props {
   onShowConflicts: () => void;
 }
 
-/** The overview: state in words, the numbers that matter, activity, and each collection. */
 /** What a database's sync waits for before it starts, in words. */
 const PREPARING: Record<PreparingStep, (db: string) => string> = {
   'backup-before-first-sync': (db) => `Backing up ${db} on this computer before its first sync`,
@@ -26,6 +25,7 @@ const PREPARING: Record<PreparingStep, (db: string) => string> = {
   'reading-moved-central': (db) => `Reading deletes made at central since ${db} last synced`,
 };
 
+/** The overview: state in words, the numbers that matter, activity, and each collection. */
 export function StatusView({ status, words, history, now, onShowConflicts }: Props) {
   const lastSync = status.lastSyncAt;
   return (
@@ -87,8 +87,8 @@ export function StatusView({ status, words, history, now, onShowConflicts }: Pro
         )}
         {status.preparing.map((p) => (
           <p className="note" key={`preparing-${p.db}`} data-testid="preparing">
-            {PREPARING[p.step](p.db)} (started {ago(p.since, now)}). Nothing is sent or received for{' '}
-            {p.db} until then; sales keep being saved.
+            {PREPARING[p.step](p.db)} (started {ago(p.since, now)}).{' '}
+            {`Nothing is sent or received for ${p.db} until then; sales keep being saved.`}
           </p>
         ))}
         {status.bootstrap

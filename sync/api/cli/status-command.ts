@@ -89,11 +89,14 @@ export function renderStatus(status: StatusView, health: HealthReport, now = Dat
         : `${mongod.state}${mongod.error ? `: ${mongod.error.message}` : ''}`,
     ]);
   }
-  for (const p of status.preparing)
+  for (const p of status.preparing) {
+    const waited = formatAge(now - Date.parse(p.since));
+    const step = p.step.replaceAll('-', ' ');
     pairs.push([
       `waiting ${p.db}`,
-      `${p.step.replaceAll('-', ' ')} (for ${formatAge(now - Date.parse(p.since))}); nothing is sent or received for it until then`,
+      `${step} (for ${waited}); nothing is sent or received for it until then`,
     ]);
+  }
   for (const db of status.bootstrap)
     if (db.done < db.total) pairs.push([`bootstrap ${db.db}`, `${db.done} / ${db.total}`]);
   return [
