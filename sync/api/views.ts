@@ -360,9 +360,8 @@ export interface BackupManifest {
   databases: { name: string; collections: BackedUpCollection[] }[];
 }
 
-export type BackupReason = 'before-first-sync' | 'before-new-central';
-
-export const BACKUP_REASONS: readonly BackupReason[] = ['before-first-sync', 'before-new-central'];
+export const BACKUP_REASONS = ['before-first-sync', 'before-new-central'] as const;
+export type BackupReason = (typeof BACKUP_REASONS)[number];
 
 /** A complete backup in `<dataDir>/backups` (`backup:list`). */
 export interface BackupListing {

@@ -27,6 +27,7 @@ import { Timestamp, type Collection, type Document, type MongoClient } from 'mon
 import type { PreparingStep } from '../api/views.js';
 import type { EngineContext } from '../engine/context.js';
 import { CENTRAL_IDENTITY, SITES } from '../engine/rules.js';
+import { queueUpsert } from '../engine/apply.js';
 import { syncKey } from '../engine/store.js';
 import { scanSince } from '../pull/scan.js';
 
@@ -350,25 +351,9 @@ async function forgetCentral(ctx: EngineContext, db: string): Promise<number> {
     let ids: unknown[] = [];
     const flush = async () => {
       if (ids.length === 0) return;
-      // As verify's repair queues (queueForPush): sequence 0, and an entry capture made keeps its
-      // own sequence and version.
+      // As verify's repair queues: an entry capture made keeps its own sequence and version.
       await store.outbox.bulkWrite(
-        ids.map((id) => ({
-          updateOne: {
-            filter: { _id: syncKey(db, coll, id) },
-            update: {
-              $setOnInsert: {
-                seq: 0,
-                v: ctx.clock.now(),
-                op: 'upsert' as const,
-                firstAt: new Date(),
-                nextAt: new Date(0),
-                attempts: 0,
-              },
-            },
-            upsert: true,
-          },
-        })),
+        ids.map((id) => queueUpsert(ctx, syncKey(db, coll, id), 'upsert')),
         { ordered: false },
       );
       queued += ids.length;

@@ -1,4 +1,10 @@
-import { BSON, type ClientSession, type Document, type Timestamp } from 'mongodb';
+import {
+  BSON,
+  type AnyBulkWriteOperation,
+  type ClientSession,
+  type Document,
+  type Timestamp,
+} from 'mongodb';
 import type { EngineContext } from './context.js';
 import { contentHash, stripSync } from './hash.js';
 import { syncKey, type MetaDoc, type OutboxDoc, type SyncKey } from './store.js';
@@ -53,35 +59,43 @@ export async function writeLocal(
   ctx.clock.receive(version.v);
 }
 
-/** Runs `work` in a local transaction (retried by the driver on transient transaction errors). */
 /**
- * Queues a document for push from outside capture (verify's repair, a set-aside change tried
- * again), inside `session`'s transaction. Sequence 0 is never issued by capture (it counts from
- * 1), so an edit captured meanwhile keeps its own entry and sequence, and push keeps the entry
- * for that edit.
+ * The outbox write that queues a document for push from outside capture (verify's repair, a
+ * set-aside change tried again, a database re-bound to a new central). Sequence 0 is never issued
+ * by capture (it counts from 1), so an edit captured meanwhile keeps its own entry and sequence,
+ * and push keeps the entry for that edit.
  */
+export function queueUpsert(ctx: EngineContext, key: SyncKey, op: OutboxDoc['op']) {
+  return {
+    updateOne: {
+      filter: { _id: key },
+      update: {
+        $setOnInsert: {
+          seq: 0,
+          v: ctx.clock.now(),
+          op,
+          firstAt: new Date(),
+          nextAt: new Date(0),
+          attempts: 0,
+        },
+      },
+      upsert: true,
+    },
+  } satisfies AnyBulkWriteOperation<OutboxDoc>;
+}
+
+/** Queues a document for push (see queueUpsert) inside `session`'s transaction. */
 export async function queueForPush(
   ctx: EngineContext,
   session: ClientSession,
   key: SyncKey,
   op: OutboxDoc['op'],
 ): Promise<void> {
-  await ctx.store.outbox.updateOne(
-    { _id: key },
-    {
-      $setOnInsert: {
-        seq: 0,
-        v: ctx.clock.now(),
-        op,
-        firstAt: new Date(),
-        nextAt: new Date(0),
-        attempts: 0,
-      },
-    },
-    { upsert: true, session },
-  );
+  const { filter, update } = queueUpsert(ctx, key, op).updateOne;
+  await ctx.store.outbox.updateOne(filter, update, { upsert: true, session });
 }
 
+/** Runs `work` in a local transaction (retried by the driver on transient transaction errors). */
 export async function inLocalTransaction<T>(
   ctx: EngineContext,
   work: (session: ClientSession) => Promise<T>,

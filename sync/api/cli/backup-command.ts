@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type {
   BackupArgs,
   BackupListing,
+  BackupReason,
   BackupReport,
   RestoreArgs,
   RestoreReport,
@@ -173,6 +174,12 @@ export function renderRestore(report: RestoreReport): string[] {
   ];
 }
 
+/** Why Outpost made a backup by itself, for `--list`. */
+const WHY: Record<BackupReason, string> = {
+  'before-first-sync': 'before first sync',
+  'before-new-central': 'before syncing with a new central',
+};
+
 /** `outpost backup --list`: when, why and where, newest first. */
 export function renderBackupList(backups: readonly BackupListing[]): string[] {
   if (backups.length === 0)
@@ -182,15 +189,7 @@ export function renderBackupList(backups: readonly BackupListing[]): string[] {
     ...renderTable<BackupListing>(
       [
         { header: 'made at', value: (b) => b.at },
-        {
-          header: 'why',
-          value: (b) =>
-            b.reason === 'before-first-sync'
-              ? 'before first sync'
-              : b.reason === 'before-new-central'
-                ? 'before syncing with a new central'
-                : 'by hand or schedule',
-        },
+        { header: 'why', value: (b) => (b.reason ? WHY[b.reason] : 'by hand or schedule') },
         { header: 'directory', value: (b) => b.dir },
       ],
       backups,
